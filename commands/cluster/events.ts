@@ -1,0 +1,51 @@
+import {Flags} from '@oclif/core'
+import {DtkCommand, clusterFlags, clusterRef} from '../../src/cli/index.js'
+import {cluster, eventFiles} from '../../src/cluster/index.js'
+import type {EventRecord} from '../../src/events/index.js'
+
+function human(e: EventRecord): string {
+  const {ts, node, type, ...fields} = e
+  const rest = Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ')
+  return `${new Date(ts).toISOString().slice(11, 23)} ${node.padEnd(4)} ${type}${rest ? ' ' + rest : ''}`
+}
+
+export default class ClusterEvents extends DtkCommand {
+  static override summary = "Print the cluster's events, merged from every node in time order"
+  static override description = `Each node appends JSONL events (ts, node, type, fields) to its data dir; dtk's own actions on the
+cluster (crash, pause, partition…) are recorded as node "dtk". With --json the output is JSONL,
+one event per line, ready for jq. --follow keeps printing new events until interrupted.`
+  static override examples = [
+    '<%= config.bin %> cluster events',
+    '<%= config.bin %> cluster events --node n3 --type fault',
+    '<%= config.bin %> cluster events --follow --json | jq -c .',
+  ]
+  static override flags = {
+    ...clusterFlags,
+    follow: Flags.boolean({char: 'f', description: 'keep printing new events', default: false}),
+    node: Flags.string({description: 'only these nodes (comma-separated)'}),
+    type: Flags.string({description: 'only events whose type starts with this'}),
+    limit: Flags.integer({description: 'only the last N events (not with --follow)', min: 1}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(ClusterEvents)
+    const ref = clusterRef(flags)
+    const nodes = flags.node?.split(',').map((s) => s.trim())
+    const keep = (e: EventRecord) => !flags.type || e.type.startsWith(flags.type)
+    const print = (e: EventRecord) => process.stdout.write((this.jsonEnabled() ? JSON.stringify(e) : human(e)) + '\n')
+    let recs = cluster.events(ref, nodes).filter(keep)
+    if (flags.limit && !flags.follow) recs = recs.slice(-flags.limit)
+    for (const e of recs) print(e)
+    if (!flags.follow) return
+    const {followEvents} = await import('../../src/events/index.js')
+    const handle = followEvents(() => eventFiles(ref, nodes), (e) => keep(e) && print(e))
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve)
+      process.once('SIGTERM', resolve)
+      process.stdout.once('error', () => resolve()) // reader went away (| head)
+    })
+    handle.stop()
+  }
+}

@@ -1,0 +1,5 @@
+/** The node process runtime: one role, the control protocol, events, clean shutdown. */
+export {startNode, type NodeOptions, type RunningNode} from './runtime.js'
+export type {ControlRequest, NodeStatus, PingResult, PeerRequest} from './control.js'
+export {roleNames, createRole, type Role, type RoleContext} from './roles/index.js'
+export {parsePeerList, formatPeer} from './peers.js'

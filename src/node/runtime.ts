@@ -1,0 +1,141 @@
+import {mkdirSync} from 'node:fs'
+import {join} from 'node:path'
+import {EventLog} from '../events/index.js'
+import {Transport, TransportError, type IncomingContext, type PeerAddress} from '../transport/index.js'
+import {CONTROL_OPS, type ControlRequest, type NodeStatus, type PingResult} from './control.js'
+import {createRole, type Role} from './roles/index.js'
+
+export interface NodeOptions {
+  id: string
+  host: string
+  port: number
+  dataDir: string
+  role: string
+  seedPeers?: PeerAddress[]
+  /** Seed for the transport's fault layer, so injected drops replay the same way. */
+  faultSeed?: number
+}
+
+export interface RunningNode {
+  readonly id: string
+  readonly address: {host: string; port: number}
+  readonly events: EventLog
+  /** Resolves when the node has stopped (shutdown request or stop()). */
+  readonly stopped: Promise<void>
+  stop(reason: string): Promise<void>
+}
+
+function isControl(msg: unknown): msg is ControlRequest {
+  return typeof msg === 'object' && msg !== null && CONTROL_OPS.has((msg as {op: ControlRequest['op']}).op)
+}
+
+/**
+ * Hosts one role in this process: binds the transport, answers the control protocol, writes the
+ * node's JSONL events and shuts down cleanly. Everything protocol-specific is the role's.
+ */
+export async function startNode(opts: NodeOptions): Promise<RunningNode> {
+  mkdirSync(opts.dataDir, {recursive: true})
+  const events = new EventLog(join(opts.dataDir, 'events.jsonl'), opts.id)
+  const role: Role = createRole(opts.role)
+  const transport = await Transport.listen({
+    id: opts.id,
+    host: opts.host,
+    port: opts.port,
+    faultSeed: opts.faultSeed,
+    log: (level, msg, fields) => {
+      if (level === 'warn' || level === 'error') events.emit(`transport.${level}`, {msg, ...fields})
+    },
+  })
+  const startedAt = Date.now()
+  let stopping: Promise<void> | undefined
+  let resolveStopped!: () => void
+  const stopped = new Promise<void>((r) => (resolveStopped = r))
+
+  const status = (): NodeStatus => ({
+    id: opts.id,
+    pid: process.pid,
+    role: role.name,
+    host: transport.address.host,
+    port: transport.address.port,
+    startedAt,
+    uptimeMs: Date.now() - startedAt,
+    faults: transport.faults.snapshot(),
+    transport: transport.stats(),
+    roleStatus: role.status(),
+  })
+
+  const ping = async (target: PeerAddress, timeoutMs: number): Promise<PingResult> => {
+    const t0 = performance.now()
+    try {
+      await transport.request(target, {op: 'echo', payload: t0}, {timeoutMs})
+      const rttMs = performance.now() - t0
+      events.emit('ping.ok', {target: target.id, rttMs})
+      return {ok: true, rttMs}
+    } catch (error) {
+      const code = error instanceof TransportError ? error.code : 'ERROR'
+      const afterMs = performance.now() - t0
+      events.emit('ping.failed', {target: target.id, code, afterMs})
+      return {ok: false, code, error: (error as Error).message, afterMs}
+    }
+  }
+
+  const handleControl = async (req: ControlRequest): Promise<unknown> => {
+    switch (req.op) {
+      case 'status':
+        return status()
+      case 'faults.set':
+        transport.faults.set(req.to, req.faults)
+        events.emit('faults.set', {to: req.to, ...req.faults})
+        return transport.faults.snapshot()
+      case 'faults.replace':
+        transport.faults.clear()
+        for (const [to, f] of Object.entries(req.rules)) transport.faults.set(to, f)
+        events.emit('faults.replace', {rules: req.rules})
+        return transport.faults.snapshot()
+      case 'faults.clear':
+        transport.faults.clear(req.to)
+        events.emit('faults.clear', req.to ? {to: req.to} : {})
+        return transport.faults.snapshot()
+      case 'ping':
+        return ping(req.target, req.timeoutMs)
+      case 'event':
+        events.emit(req.type, req.fields ?? {})
+        return {ok: true}
+      case 'role':
+        if (!role.onControl) throw new Error(`role '${role.name}' takes no commands`)
+        return role.onControl(req.body)
+      case 'shutdown':
+        // Answer first, then stop: the caller wants to know the request arrived.
+        setImmediate(() => void stop('control shutdown'))
+        return {ok: true}
+    }
+  }
+
+  transport.onRequest(async (msg: unknown, ctx: IncomingContext) => {
+    if (isControl(msg)) {
+      if (!ctx.control) throw new Error(`control op '${msg.op}' refused from peer ${ctx.from}`)
+      return handleControl(msg)
+    }
+    const m = msg as {op?: unknown}
+    if (typeof m !== 'object' || m === null || typeof m.op !== 'string') throw new Error('request without an op')
+    if (m.op === 'echo') return {op: 'echo.reply', from: opts.id, payload: (m as {payload?: unknown}).payload}
+    const answer = await role.onPeerRequest?.(m as {op: string}, ctx.from)
+    if (answer === undefined) throw new Error(`unknown op '${m.op}'`)
+    return answer
+  })
+
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      events.emit('node.stop', {reason})
+      await role.stop()
+      await transport.close()
+      events.close()
+      resolveStopped()
+    })()
+    return stopping
+  }
+
+  await role.start({id: opts.id, transport, events, dataDir: opts.dataDir, seedPeers: opts.seedPeers ?? []})
+  events.emit('node.start', {pid: process.pid, host: transport.address.host, port: transport.address.port, role: role.name})
+  return {id: opts.id, address: transport.address, events, stopped, stop}
+}

@@ -1,0 +1,88 @@
+import {spawn, type ChildProcess} from 'node:child_process'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {alive, killAllUnder, runJs, tempDir, waitFor, type CliResult} from '../helpers/cli.js'
+import {createNetnsPair, type NetnsPair} from '../helpers/netns.js'
+
+const pair = createNetnsPair()
+const reason = typeof pair === 'string' ? pair : undefined
+if (reason) console.warn(`skipping the network-namespace test: ${reason}`)
+
+/** A cluster whose nodes bind real non-loopback addresses on two separate network stacks. */
+describe.skipIf(reason !== undefined)('a cluster across two network namespaces', () => {
+  const net = pair as NetnsPair
+  let dir: string
+  let remote: ChildProcess | undefined
+
+  const inNs = (ns: string, args: string[], timeoutMs = 60_000): Promise<CliResult> =>
+    new Promise((resolve, reject) => {
+      const child = spawn('ip', ['netns', 'exec', ns, process.execPath, runJs, ...args], {
+        env: {...process.env, NO_COLOR: '1', DTK_STATE_DIR: join(dir, 'state')},
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d) => (stdout += d))
+      child.stderr.on('data', (d) => (stderr += d))
+      const t = setTimeout(() => {
+        child.kill('SIGKILL')
+        reject(new Error(`timeout: ${args.join(' ')}`))
+      }, timeoutMs)
+      child.on('close', (code) => {
+        clearTimeout(t)
+        resolve({code, stdout, stderr})
+      })
+    })
+
+  beforeAll(() => {
+    dir = tempDir('netns')
+  })
+  afterAll(async () => {
+    await inNs(net.a.ns, ['cluster', 'down', '--grace', '1s']).catch(() => undefined)
+    remote?.kill('SIGKILL')
+    killAllUnder(dir)
+    net.destroy()
+  })
+
+  it('nodes bind non-loopback addresses, reach each other across namespaces, and a partition cuts that link', async () => {
+    // m1 runs in namespace b, bound to b's address only.
+    remote = spawn('ip', ['netns', 'exec', net.b.ns, process.execPath, runJs, 'node', 'run', '--id', 'm1', '--host', net.b.ip, '--port', '7101', '--data-dir', join(dir, 'm1')], {
+      stdio: 'ignore',
+    })
+    const up = await inNs(net.a.ns, ['cluster', 'up', '--nodes', '2', '--host', net.a.ip])
+    expect(up.code, up.stderr).toBe(0)
+    expect(up.stdout).toContain(net.a.ip)
+
+    let add: CliResult | undefined
+    await waitFor(async () => (add = await inNs(net.a.ns, ['cluster', 'add', 'm1', '--address', `${net.b.ip}:7101`])).code === 0, 15_000, 'm1 to answer')
+    expect(add!.stdout).toMatch(/added m1/)
+
+    const ping = await inNs(net.a.ns, ['cluster', 'ping', 'n1', 'm1', '--json'])
+    expect(ping.code, ping.stderr).toBe(0)
+    expect(JSON.parse(ping.stdout)).toMatchObject({ok: true})
+    // m1 answers from b's stack to a's address: the reverse direction works too.
+    expect(JSON.parse((await inNs(net.a.ns, ['cluster', 'ping', 'm1', 'n2', '--json'])).stdout)).toMatchObject({ok: true})
+
+    const status = await inNs(net.a.ns, ['cluster', 'status', '--json'])
+    expect(JSON.parse(status.stdout).nodes.find((n: {id: string}) => n.id === 'm1')).toMatchObject({state: 'remote-up', host: net.b.ip})
+
+    expect((await inNs(net.a.ns, ['partition', 'n1,n2', 'm1'])).code).toBe(0)
+    const cut = await inNs(net.a.ns, ['cluster', 'ping', 'n1', 'm1', '--timeout', '400ms', '--json'])
+    expect(cut.code).toBe(1)
+    expect(JSON.parse(cut.stdout)).toMatchObject({ok: false, code: 'TIMEOUT'})
+    expect((await inNs(net.a.ns, ['heal'])).code).toBe(0)
+    expect(JSON.parse((await inNs(net.a.ns, ['cluster', 'ping', 'n1', 'm1', '--json'])).stdout)).toMatchObject({ok: true})
+
+    // crash needs a local process: a clear usage error for the remote node.
+    const crash = await inNs(net.a.ns, ['crash', 'm1'])
+    expect(crash.code).toBe(2)
+    expect(crash.stderr).toMatch(/runs elsewhere/)
+
+    // down stops the local nodes and asks the remote one to shut down.
+    const down = await inNs(net.a.ns, ['cluster', 'down', '--json'])
+    expect(down.code, down.stderr).toBe(0)
+    expect(JSON.parse(down.stdout).stopped).toEqual(expect.arrayContaining(['n1', 'n2', 'm1']))
+    await waitFor(() => remote!.exitCode !== null, 10_000, 'm1 to exit')
+    expect(alive(remote!.pid!)).toBe(false)
+  })
+})

@@ -1,0 +1,99 @@
+import {spawn, spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const runJs = join(root, 'bin', 'run.js')
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function assertBuilt(): void {
+  if (!existsSync(join(root, 'dist', 'commands')) || !existsSync(join(root, 'oclif.manifest.json'))) {
+    throw new Error('dtk is not built: run `npm run build` (npm test does it) before these tests')
+  }
+}
+
+/** Runs the built CLI as a user would, with its own state dir and no colours. */
+export function dtk(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
+  assertBuilt()
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [runJs, ...args], {env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`dtk ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr}`))
+    }, timeoutMs)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code, stdout, stderr})
+    })
+  })
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `dtk-test-${prefix}-`))
+}
+
+/** Pids recorded in every cluster state under `stateDir`. */
+export function recordedPids(stateDir: string): number[] {
+  const out: number[] = []
+  if (!existsSync(stateDir)) return out
+  for (const name of spawnSync('ls', [stateDir]).stdout.toString().split('\n').filter(Boolean)) {
+    const file = join(stateDir, name, 'cluster.json')
+    if (!existsSync(file)) continue
+    const state = JSON.parse(readFileSync(file, 'utf8')) as {nodes: Array<{pid?: number}>}
+    for (const n of state.nodes) if (n.pid) out.push(n.pid)
+  }
+  return out
+}
+
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return !/\) [ZX] /.test(stat)
+  } catch {
+    return false
+  }
+}
+
+/** Every process whose command line mentions `marker` (a test's temp dir): what a test must not leave behind. */
+export function processesMentioning(marker: string): number[] {
+  const r = spawnSync('pgrep', ['-f', marker])
+  return r.stdout
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((p) => p !== process.pid)
+}
+
+/** Last-resort cleanup for afterAll: kill whatever still runs from this test's state dir, then remove it. */
+export function killAllUnder(dir: string): void {
+  for (const pid of [...recordedPids(dir), ...processesMentioning(dir)]) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // gone already
+    }
+  }
+  rmSync(dir, {recursive: true, force: true})
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}
