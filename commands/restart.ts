@@ -4,9 +4,7 @@ import {cluster, type RestartResult} from '../src/cluster/index.js'
 
 export default class Restart extends DtkCommand {
   static override summary = 'Start a node again with the same id, port and data dir'
-  static override description = `If the node is running (or paused) it is stopped first with SIGTERM. The new process recovers
-from its data dir and gets back the partition and message faults recorded for it: restarting a
-process does not heal the network.`
+  static override description = `If the node is running (or paused) it is stopped first with SIGTERM. The new process recovers from its data dir and gets back the partition and message faults recorded for it: restarting a process does not heal the network.`
   static override examples = ['<%= config.bin %> restart n3', '<%= config.bin %> restart n3 --name kv --json']
   static override args = {node: Args.string({description: 'node id', required: true})}
   static override flags = {...clusterFlags}

@@ -8,10 +8,7 @@ import {tourSteps, type StepResult} from '../src/tour/index.js'
 
 export default class Tour extends DtkCommand {
   static override summary = 'Watch fault tolerance happen: start a cluster, crash a node, partition it, heal it'
-  static override description = `Starts a 5-node cluster of real processes, shows it, crashes a node and shows what the others
-see, restarts it, partitions the network and heals it, then tears everything down, narrating each
-step. At a terminal it pauses before each step (--yes runs straight through); in a pipeline it
-never waits. The cluster lives in a temporary state dir unless --state-dir is given.`
+  static override description = `Starts a 5-node cluster of real processes, shows it, crashes a node and shows what the others see, restarts it, partitions the network and heals it, then tears everything down, narrating each step. At a terminal it pauses before each step (--yes runs straight through); in a pipeline it never waits. The cluster lives in a temporary state dir unless --state-dir is given.`
   static override examples = ['<%= config.bin %> tour', '<%= config.bin %> tour --yes', '<%= config.bin %> tour --json > tour.json']
   static override flags = {
     yes: Flags.boolean({char: 'y', description: 'do not pause between steps', default: false}),

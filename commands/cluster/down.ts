@@ -4,8 +4,7 @@ import {cluster, type DownResult} from '../../src/cluster/index.js'
 
 export default class ClusterDown extends DtkCommand {
   static override summary = 'Stop every node of a cluster'
-  static override description = `Sends SIGTERM to every node (SIGCONT first to paused ones, which could not act on it), waits a
-grace period, then SIGKILLs what is left. Data dirs and events stay for inspection unless --purge.`
+  static override description = `Sends SIGTERM to every node (SIGCONT first to paused ones, which could not act on it), waits a grace period, then SIGKILLs what is left. Data dirs and events stay for inspection unless --purge.`
   static override examples = ['<%= config.bin %> cluster down', '<%= config.bin %> cluster down --name kv --purge --yes']
   static override flags = {
     ...clusterFlags,

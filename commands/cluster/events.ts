@@ -13,9 +13,7 @@ function human(e: EventRecord): string {
 
 export default class ClusterEvents extends DtkCommand {
   static override summary = "Print the cluster's events, merged from every node in time order"
-  static override description = `Each node appends JSONL events (ts, node, type, fields) to its data dir; dtk's own actions on the
-cluster (crash, pause, partition…) are recorded as node "dtk". With --json the output is JSONL,
-one event per line, ready for jq. --follow keeps printing new events until interrupted.`
+  static override description = `Each node appends JSONL events (ts, node, type, fields) to its data dir; dtk's own actions on the cluster (crash, pause, partition…) are recorded as node "dtk". With --json the output is JSONL, one event per line, ready for jq. --follow keeps printing new events until interrupted.`
   static override examples = [
     '<%= config.bin %> cluster events',
     '<%= config.bin %> cluster events --node n3 --type fault',

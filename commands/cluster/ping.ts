@@ -4,8 +4,7 @@ import {cluster, type PingReport} from '../../src/cluster/index.js'
 
 export default class ClusterPing extends DtkCommand {
   static override summary = 'Have node A send an echo request to node B and report the round trip'
-  static override description = `The request goes through A's transport with A's faults (and B's on the way back), so this is
-how to see a partition or injected delay from outside. Exits 1 when the request fails or times out.`
+  static override description = `The request goes through A's transport with A's faults (and B's on the way back), so this is how to see a partition or injected delay from outside. Exits 1 when the request fails or times out.`
   static override examples = ['<%= config.bin %> cluster ping n1 n2', '<%= config.bin %> cluster ping n1 n4 --timeout 500ms --json']
   static override args = {
     from: Args.string({description: 'node that sends', required: true}),

@@ -5,9 +5,7 @@ const STATE_STYLE = {up: 'green', 'remote-up': 'green', paused: 'yellow', down: 
 
 export default class ClusterStatus extends DtkCommand {
   static override summary = 'Show the nodes of a cluster and whether each is up, paused or down'
-  static override description = `Reads the cluster's state dir and checks each node's process on this machine (nodes added by
-address are asked over their control RPC). A crashed node shows as down with no pid; a node
-stopped with \`dtk pause\` shows as paused.`
+  static override description = `Reads the cluster's state dir and checks each node's process on this machine (nodes added by address are asked over their control RPC). A crashed node shows as down with no pid; a node stopped with \`dtk pause\` shows as paused.`
   static override examples = ['<%= config.bin %> cluster status', '<%= config.bin %> cluster status --name kv --json']
   static override flags = {...clusterFlags}
 

@@ -5,10 +5,7 @@ import {roleNames} from '../../src/node/roles/index.js'
 
 export default class ClusterUp extends DtkCommand {
   static override summary = 'Start a local cluster of node processes'
-  static override description = `Starts N detached \`dtk node run\` processes on one host, records them under the state dir
-(<state-dir>/<name>/cluster.json, with each node's data dir beside it) and waits until every node
-answers. Nodes are named n1…nN. Without --base-port the ports are free ones the kernel picks.
-Starting a cluster whose name is already running is an error.`
+  static override description = `Starts N detached \`dtk node run\` processes on one host, records them under the state dir (<state-dir>/<name>/cluster.json, with each node's data dir beside it) and waits until every node answers. Nodes are named n1…nN. Without --base-port the ports are free ones the kernel picks. Starting a cluster whose name is already running is an error.`
   static override examples = [
     '<%= config.bin %> cluster up --nodes 5',
     '<%= config.bin %> cluster up --nodes 3 --role kv-local --name kv --base-port 7100',

@@ -4,8 +4,7 @@ import {cluster, type NetworkChange} from '../../src/cluster/index.js'
 
 export default class FaultsClear extends DtkCommand {
   static override summary = 'Remove injected message faults (and, with no --from/--to, the partition too)'
-  static override description = `With no --from/--to the network is made whole again: every message fault and the partition go.
-With --from and/or --to only the message faults on those links are removed.`
+  static override description = `With no --from/--to the network is made whole again: every message fault and the partition go. With --from and/or --to only the message faults on those links are removed.`
   static override examples = ['<%= config.bin %> faults clear', '<%= config.bin %> faults clear --from n1 --to n2 --json']
   static override flags = {
     ...clusterFlags,

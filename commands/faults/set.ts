@@ -13,9 +13,7 @@ function probability(v: string | undefined, flag: string): number | undefined {
 
 export default class FaultsSet extends DtkCommand {
   static override summary = 'Drop, delay or duplicate messages on links between nodes'
-  static override description = `Faults act in the sending node's transport on every message (TCP frames and UDP datagrams) from
---from to --to; by default from every node to every peer. They add to what is already set on a
-link (set --drop 0 to remove only the drop). Control traffic from dtk itself is never faulted.`
+  static override description = `Faults act in the sending node's transport on every message (TCP frames and UDP datagrams) from --from to --to; by default from every node to every peer. They add to what is already set on a link (set --drop 0 to remove only the drop). Control traffic from dtk itself is never faulted.`
   static override examples = [
     '<%= config.bin %> faults set --drop 0.2',
     '<%= config.bin %> faults set --delay 50ms --jitter 10ms --from n1 --to n2,n3',

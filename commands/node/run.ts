@@ -3,10 +3,7 @@ import {DtkCommand} from '../../src/cli/index.js'
 
 export default class NodeRun extends DtkCommand {
   static override summary = 'Run one dtk node process in the foreground'
-  static override description = `Hosts one role (echo, kv-local, …) on a TCP port, answers the control protocol that the
-cluster and fault commands use, and appends JSONL events to <data-dir>/events.jsonl.
-It runs until SIGTERM or SIGINT, then shuts down cleanly. \`dtk cluster up\` starts these for you;
-run one by hand to put a node on another machine or network namespace (see --host).`
+  static override description = `Hosts one role (echo, kv-local, …) on a TCP port, answers the control protocol that the cluster and fault commands use, and appends JSONL events to <data-dir>/events.jsonl. It runs until SIGTERM or SIGINT, then shuts down cleanly. \`dtk cluster up\` starts these for you; run one by hand to put a node on another machine or network namespace (see --host).`
   static override examples = [
     '<%= config.bin %> node run --id n1 --port 7101 --data-dir /tmp/n1',
     '<%= config.bin %> node run --id n2 --port 7102 --data-dir /tmp/n2 --role kv-local --seed-peers n1@127.0.0.1:7101',

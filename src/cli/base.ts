@@ -1,4 +1,5 @@
-import {Command, Errors, Flags} from '@oclif/core'
+import {Command, Flags} from '@oclif/core'
+import {paint} from './style.js'
 import {DtkError} from '../errors/index.js'
 import {resolveStateDir, type ClusterRef} from '../cluster/index.js'
 
@@ -9,13 +10,21 @@ import {resolveStateDir, type ClusterRef} from '../cluster/index.js'
 export abstract class DtkCommand extends Command {
   static override enableJsonFlag = true
 
-  protected override async catch(err: Error & {exitCode?: number; oclif?: unknown}): Promise<unknown> {
-    if (err instanceof DtkError) return super.catch(new Errors.CLIError(err.message, {exit: err.exitCode}))
-    if (err.oclif === undefined && !process.env.DEBUG) {
-      // An unexpected error still gets one clear line; DEBUG=* shows the stack.
-      return super.catch(new Errors.CLIError(err.message || String(err), {exit: 1}))
-    }
-    return super.catch(err)
+  protected override async catch(err: Error & {code?: string; oclif?: {exit?: number}}): Promise<unknown> {
+    if (err.code === 'EEXIT') throw err // this.exit(): not an error
+    const exit = err instanceof DtkError ? err.exitCode : (err.oclif?.exit ?? 1)
+    if (process.env.DEBUG && !(err instanceof DtkError)) process.stderr.write(`${err.stack}\n`)
+    // One line, whatever oclif or a library put in the message: the usage hint is in --help.
+    const message =
+      (err.message || String(err))
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !/^See more help with --help/.test(l))
+        .join('; ') + (err.oclif && !(err instanceof DtkError) && exit === 2 ? ` (see: ${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')} --help)` : '')
+    process.exitCode = exit
+    if (this.jsonEnabled()) this.logJson({error: {message, exit}})
+    process.stderr.write(`${paint('red', 'Error', process.stderr)}: ${message.replace(/\s+/g, ' ')}\n`)
+    return undefined
   }
 
   /** Human output goes to stdout only without --json; oclif's `log` already does that. */
