@@ -1,7 +1,8 @@
 import {Command, Flags} from '@oclif/core'
 import {paint} from './style.js'
 import {DtkError} from '../errors/index.js'
-import {resolveStateDir, type ClusterRef} from '../cluster/index.js'
+import {resolveStateDir} from '../cluster/state.js'
+import type {ClusterRef} from '../cluster/supervisor.js'
 
 /**
  * Every dtk command: `--json` (one JSON document on stdout, the command's return value) and

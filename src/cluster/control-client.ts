@@ -1,4 +1,4 @@
-import {Transport, TransportError} from '../transport/index.js'
+import type {Transport} from '../transport/index.js'
 import {DtkError} from '../errors/index.js'
 import type {ControlRequest} from '../node/index.js'
 import type {NodeRecord} from './state.js'
@@ -11,6 +11,8 @@ export class ControlClient {
   private constructor(private readonly transport: Transport) {}
 
   static async open(): Promise<ControlClient> {
+    // Loaded on first use: commands that only read the state dir (status, events) start faster without the codec.
+    const {Transport} = await import('../transport/index.js')
     return new ControlClient(await Transport.listen({id: `dtk-cli-${process.pid}`, listen: false, control: true}))
   }
 
@@ -18,6 +20,7 @@ export class ControlClient {
     try {
       return await this.transport.request<T>({id: node.id, host: node.host, port: node.port}, req, {timeoutMs})
     } catch (error) {
+      const {TransportError} = await import('../transport/index.js')
       if (error instanceof TransportError) {
         throw new DtkError(`node ${node.id} (${node.host}:${node.port}) did not answer '${req.op}': ${error.code.toLowerCase().replace('_', ' ')}`)
       }
