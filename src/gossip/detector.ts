@@ -1,0 +1,43 @@
+import type {NodeId, Random} from '../core/index.js'
+import type {AllToAllMessage} from './all-to-all.js'
+import type {SwimConfig, SwimProfile} from './config.js'
+import {createHeartbeat, type HeartbeatConfig} from './heartbeat.js'
+import type {SwimMessage} from './messages.js'
+import {createPhi, type PhiConfig} from './phi-detector.js'
+import {SwimCore} from './swim.js'
+import type {Detector, DetectorKind, Tags} from './types.js'
+
+export interface DetectorOptions {
+  id: NodeId
+  random: Random
+  /** Members to contact to join; empty for the first node. */
+  seeds?: NodeId[]
+  tags?: Tags
+  /** Members known alive from the start (no join needed; see SwimOptions.members). */
+  members?: NodeId[]
+  /** Parameter profile (memberlist LAN / Local defaults, or `fast` for demos). Default `lan`. */
+  profile?: SwimProfile
+  /** Per-detector overrides; only the ones matching `kind` are read. */
+  swim?: Partial<SwimConfig>
+  phi?: Partial<PhiConfig>
+  heartbeat?: Partial<HeartbeatConfig>
+}
+
+export type GossipMessage = SwimMessage | AllToAllMessage
+
+/** One factory for the three detectors, so hosts and scenarios can swap them by name. */
+export function createDetector(kind: DetectorKind, opts: DetectorOptions): Detector<GossipMessage> {
+  const base = {id: opts.id, random: opts.random, seeds: opts.seeds, tags: opts.tags, members: opts.members, profile: opts.profile}
+  switch (kind) {
+    case 'swim':
+      return new SwimCore({...base, config: opts.swim}) as Detector<SwimMessage> as Detector<GossipMessage>
+    case 'phi':
+      return createPhi({...base, config: opts.phi}) as Detector<AllToAllMessage> as Detector<GossipMessage>
+    case 'heartbeat':
+      return createHeartbeat({...base, config: opts.heartbeat}) as Detector<AllToAllMessage> as Detector<GossipMessage>
+    default:
+      throw new Error(`unknown detector '${String(kind)}' (known: swim, phi, heartbeat)`)
+  }
+}
+
+export const detectorKinds: readonly DetectorKind[] = ['swim', 'phi', 'heartbeat']

@@ -1,0 +1,90 @@
+import type {NodeId} from '../core/index.js'
+import type {MemberState, Tags} from './types.js'
+import {encodedSize, strSize, intSize} from './size.js'
+
+/**
+ * SWIM's wire messages. Updates (the gossip payload) are kept compact because up to a datagram
+ * full of them ride on every probe; message envelopes use readable names.
+ */
+
+/** A membership update as gossiped (memberlist's alive/suspect/dead messages). */
+export interface Update {
+  kind: 'alive' | 'suspect' | 'dead'
+  node: NodeId
+  inc: number
+  /** suspect/dead: the accuser. A dead update with from === node is a graceful leave. */
+  from?: NodeId
+  /** alive: the member's tags. */
+  tags?: Tags
+}
+
+export interface PingMsg {
+  type: 'ping'
+  seq: number
+  /** The intended member, so a restarted node at the same address does not ack for a stranger. */
+  target: NodeId
+  updates: Update[]
+}
+export interface AckMsg {
+  type: 'ack'
+  seq: number
+  updates: Update[]
+}
+export interface PingReqMsg {
+  type: 'ping-req'
+  seq: number
+  target: NodeId
+  updates: Update[]
+}
+/** Lifeguard: an indirect prober's "I tried and got nothing", so the requester can tell its own trouble from the target's. */
+export interface NackMsg {
+  type: 'nack'
+  seq: number
+}
+export interface GossipMsg {
+  type: 'gossip'
+  updates: Update[]
+}
+export interface MemberSnapshot {
+  id: NodeId
+  state: MemberState
+  inc: number
+  tags: Tags
+}
+/** Full state exchange over TCP: on join, periodically, and to reconnect with the dead. */
+export interface PushPullMsg {
+  type: 'push-pull'
+  reply: boolean
+  join: boolean
+  states: MemberSnapshot[]
+}
+
+export type SwimMessage = PingMsg | AckMsg | PingReqMsg | NackMsg | GossipMsg | PushPullMsg
+
+/** Bytes an update adds inside a message's `updates` array (its exact MessagePack size). */
+export function updateSize(u: Update): number {
+  let n = 3 + strSize('kind') + strSize(u.kind) + strSize('node') + strSize(u.node) + strSize('inc') + intSize(u.inc)
+  if (u.from !== undefined) n += strSize('from') + strSize(u.from)
+  if (u.tags !== undefined) n += strSize('tags') + encodedSize(u.tags)
+  return n
+}
+
+/** Envelope bytes of a message with an empty `updates` array, and the array header's worst case. */
+export function envelopeSize(msg: SwimMessage): number {
+  switch (msg.type) {
+    case 'ping':
+    case 'ping-req':
+      return 3 + strSize('type') + strSize(msg.type) + strSize('seq') + intSize(msg.seq) + strSize('target') + strSize(msg.target) + strSize('updates') + 3
+    case 'ack':
+      return 3 + strSize('type') + strSize('ack') + strSize('seq') + intSize(msg.seq) + strSize('updates') + 3
+    case 'gossip':
+      return 3 + strSize('type') + strSize('gossip') + strSize('updates') + 3
+    default:
+      return encodedSize(msg)
+  }
+}
+
+/** Estimated encoded size of any SWIM message (exact for MessagePack up to the array header). */
+export function messageSize(msg: SwimMessage): number {
+  return encodedSize(msg)
+}

@@ -1,0 +1,56 @@
+import type {NodeId, Random} from '../core/index.js'
+import {AllToAllCore, type Judge} from './all-to-all.js'
+import type {SwimProfile} from './config.js'
+import {definedOnly, heartbeatProfiles} from './heartbeat.js'
+import {ArrivalWindow, phiDefaults, type PhiOptions} from './phi.js'
+import type {Tags} from './types.js'
+
+/** All-to-all heartbeats judged by phi accrual instead of a fixed timeout. */
+export interface PhiConfig extends PhiOptions {
+  interval: number
+  syncInterval: number
+}
+
+export function phiConfig(profile: SwimProfile = 'lan', overrides: Partial<PhiConfig> = {}): PhiConfig {
+  const hb = heartbeatProfiles[profile]
+  const o = definedOnly(overrides)
+  const interval = o.interval ?? hb.interval
+  return {interval, syncInterval: hb.syncInterval, ...phiDefaults(interval), ...o}
+}
+
+export interface PhiDetectorOptions {
+  id: NodeId
+  random: Random
+  seeds?: NodeId[]
+  tags?: Tags
+  /** Members known from the start (no hello needed). */
+  members?: NodeId[]
+  profile?: SwimProfile
+  config?: Partial<PhiConfig>
+}
+
+export class PhiJudge implements Judge {
+  private readonly windows = new Map<NodeId, ArrivalWindow>()
+  constructor(private readonly opts: PhiOptions) {}
+  heard(id: NodeId, now: number, sample: boolean): void {
+    let w = this.windows.get(id)
+    if (!w) this.windows.set(id, (w = new ArrivalWindow(this.opts)))
+    if (sample) w.heartbeat(now)
+    else w.last = now
+  }
+  isDead(id: NodeId, now: number): boolean {
+    const w = this.windows.get(id)
+    return w !== undefined && w.phi(now) > this.opts.threshold
+  }
+  phi(id: NodeId, now: number): number {
+    return this.windows.get(id)?.phi(now) ?? 0
+  }
+  forget(id: NodeId): void {
+    this.windows.delete(id)
+  }
+}
+
+export function createPhi(opts: PhiDetectorOptions): AllToAllCore {
+  const c = phiConfig(opts.profile ?? 'lan', opts.config)
+  return new AllToAllCore('phi', {id: opts.id, random: opts.random, seeds: opts.seeds, tags: opts.tags, members: opts.members, interval: c.interval, syncInterval: c.syncInterval}, new PhiJudge(c))
+}

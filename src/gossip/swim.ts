@@ -1,0 +1,599 @@
+import type {NodeId, Output, Random} from '../core/index.js'
+import {Awareness} from './awareness.js'
+import {BroadcastQueue, retransmitLimit} from './broadcast-queue.js'
+import {pushPullScale, resolveSwimConfig, type SwimConfig, type SwimProfile} from './config.js'
+import {envelopeSize, updateSize, type MemberSnapshot, type SwimMessage, type Update} from './messages.js'
+import {OutputBuilder} from './output.js'
+import {encodedSize, intSize, strSize} from './size.js'
+import {Suspicion, suspicionBounds, type SuspicionBounds} from './suspicion.js'
+import type {Detector, DetectorCommand, Member, MemberState, MembershipEvent, Tags} from './types.js'
+
+/**
+ * SWIM (Das, Gupta, Motivala, DSN 2002) with HashiCorp's Lifeguard extensions, as a sans-IO core
+ * in the shape of hashicorp/memberlist's state.go: a probe loop, indirect probes with nacks,
+ * suspicion with incarnation numbers, piggybacked infection-style dissemination, a gossip fanout,
+ * and TCP push-pull state sync. Timers used: `probe`, `probe-timeout`, `gossip`, `push-pull`,
+ * `reconnect`, `suspect:<id>`, `nack:<seq>`.
+ */
+
+export interface SwimOptions {
+  id: NodeId
+  random: Random
+  /** Members to contact (push-pull) to join. Empty: this node starts a new cluster. */
+  seeds?: NodeId[]
+  tags?: Tags
+  /**
+   * Members known alive (incarnation 0) from the start, as if restored from a snapshot: they are
+   * reported as `join` events but not re-gossiped. For simulations that skip the join storm.
+   */
+  members?: NodeId[]
+  profile?: SwimProfile
+  config?: Partial<SwimConfig>
+}
+
+interface Rec {
+  id: NodeId
+  state: MemberState
+  inc: number
+  tags: Tags
+  lastChange: number
+  suspicion: Suspicion | null
+}
+
+interface Probe {
+  seq: number
+  target: NodeId
+  acked: boolean
+  expectedNacks: number
+  nacks: number
+}
+
+const EMPTY_TAGS: Tags = Object.freeze({}) as Tags
+
+function isLive(s: MemberState): boolean {
+  return s === 'alive' || s === 'suspect'
+}
+
+function sameTags(a: Tags, b: Tags): boolean {
+  const ka = Object.keys(a)
+  if (ka.length !== Object.keys(b).length) return false
+  for (const k of ka) if (a[k] !== b[k]) return false
+  return true
+}
+
+export class SwimCore implements Detector<SwimMessage> {
+  readonly kind = 'swim' as const
+  readonly id: NodeId
+  readonly config: SwimConfig
+  private readonly rng: Random
+  private readonly seeds: NodeId[]
+  private readonly b = new OutputBuilder<SwimMessage, MembershipEvent>()
+  private readonly awareness: Awareness
+  private readonly queue = new BroadcastQueue<Update>()
+  private readonly recs = new Map<NodeId, Rec>()
+  /** Every other member ever known, for uniform random choice. */
+  private readonly ids: NodeId[] = []
+  /** Alive + suspect members other than self. */
+  private live = 0
+  /** Members in state dead (reconnect candidates). */
+  private dead = 0
+  private now = 0
+  private inc = 0
+  private tags: Tags
+  private leaving = false
+  private selfChange = 0
+  private probeOrder: NodeId[] = []
+  private probeIdx = 0
+  private probe: Probe | null = null
+  private seq = 0
+  /** Indirect probes we run for others: our ping seq → the requester and its seq. */
+  private readonly indirect = new Map<number, {requester: NodeId; seq: number}>()
+  private gossipArmed = false
+  private readonly initial: NodeId[]
+
+  constructor(opts: SwimOptions) {
+    this.initial = opts.members ?? []
+    this.id = opts.id
+    this.rng = opts.random
+    this.seeds = (opts.seeds ?? []).filter((s) => s !== opts.id)
+    this.tags = {...(opts.tags ?? {})}
+    this.config = resolveSwimConfig(opts.profile ?? 'lan', opts.config)
+    // Without Lifeguard the multiplier is pinned at ×1.
+    this.awareness = new Awareness(this.config.lifeguard ? this.config.awarenessMaxMultiplier : 1)
+  }
+
+  // ---- views -------------------------------------------------------------------------------
+
+  members(): Member[] {
+    const r: Member[] = []
+    for (const m of this.recs.values()) r.push(view(m))
+    return r
+  }
+
+  member(id: NodeId): Member | undefined {
+    const m = this.recs.get(id)
+    return m && view(m)
+  }
+
+  self(): Member {
+    return {id: this.id, state: this.leaving ? 'left' : 'alive', incarnation: this.inc, tags: {...this.tags}, lastChange: this.selfChange}
+  }
+
+  /** The local health multiplier's score (0 = healthy), for observers and tests. */
+  health(): number {
+    return this.awareness.health()
+  }
+
+  /** Estimated cluster size: live members plus self (memberlist's estNumNodes). */
+  clusterSize(): number {
+    return this.live + 1
+  }
+
+  /** Updates waiting to be piggybacked. */
+  pendingBroadcasts(): number {
+    return this.queue.length
+  }
+
+  // ---- inputs ------------------------------------------------------------------------------
+
+  start(now: number): Output<SwimMessage, MembershipEvent> {
+    this.b.begin()
+    this.now = this.selfChange = now
+    const c = this.config
+    for (const id of this.initial) if (id !== this.id && !this.recs.has(id)) this.addMember(id, 0, EMPTY_TAGS)
+    // Announce ourselves; the update spreads as soon as we know anyone.
+    if (this.initial.length === 0) this.broadcast({kind: 'alive', node: this.id, inc: this.inc, tags: this.tags})
+    // A random phase, so that N nodes started together do not probe in lock-step.
+    this.b.timer('probe', now + this.rng.next() * c.probeInterval)
+    this.b.timer('push-pull', now + pushPullScale(c.pushPullInterval, this.clusterSize()))
+    this.b.timer('reconnect', now + c.reconnectInterval)
+    // Join: a full state exchange with every seed (memberlist Join → pushPullNode(join=true)).
+    for (const s of this.seeds) this.sendPushPull(s, true, false)
+    return this.b.out
+  }
+
+  receive(from: NodeId, msg: SwimMessage, now: number): Output<SwimMessage, MembershipEvent> {
+    this.b.begin()
+    this.now = now
+    switch (msg.type) {
+      case 'ping': {
+        if (msg.target !== this.id) break
+        this.merge(msg.updates)
+        const updates: Update[] = []
+        // dtk extension of the Lifeguard Buddy System: a pinger we believe suspect or
+        // dead is told so first in our ack, so it can refute at once.
+        if (this.config.lifeguard) {
+          const r = this.recs.get(from)
+          if (r && (r.state === 'suspect' || r.state === 'dead')) updates.push({kind: r.state, node: from, inc: r.inc, from: this.id})
+        }
+        this.sendUpdates(from, {type: 'ack', seq: msg.seq, updates})
+        break
+      }
+      case 'ack':
+        this.merge(msg.updates)
+        this.onAck(msg.seq)
+        break
+      case 'ping-req': {
+        // SWIM §3.1: probe the target on the requester's behalf, relay its ack.
+        this.merge(msg.updates)
+        const seq = ++this.seq
+        this.indirect.set(seq, {requester: from, seq: msg.seq})
+        this.sendUpdates(msg.target, {type: 'ping', seq, target: msg.target, updates: []})
+        // Lifeguard (Local Health Aware Probe): if the target stays silent, say so (nack) so the requester knows
+        // that we, at least, are alive and reachable.
+        this.b.timer(`nack:${seq}`, now + this.config.probeTimeout)
+        break
+      }
+      case 'nack':
+        if (this.probe && this.probe.seq === msg.seq) this.probe.nacks++
+        break
+      case 'gossip':
+        this.merge(msg.updates)
+        break
+      case 'push-pull':
+        this.mergeState(msg.states, from)
+        if (!msg.reply) this.sendPushPull(from, msg.join, true)
+        break
+    }
+    return this.b.out
+  }
+
+  tick(key: string, now: number): Output<SwimMessage, MembershipEvent> {
+    this.b.begin()
+    this.now = now
+    const c = this.config
+    switch (key) {
+      case 'probe':
+        this.finishProbe()
+        if (!this.leaving) this.startProbe()
+        // Still alone with seeds to try (the seed was down or the reply lost): retry the join
+        // every period rather than wait for the push-pull interval.
+        if (this.live === 0 && !this.leaving && this.seeds.length > 0) this.sendPushPull(this.seeds[this.rng.int(this.seeds.length)]!, true, false)
+        // Lifeguard (Local Health Aware Probe): an unhealthy node probes less often.
+        this.b.timer('probe', now + this.awareness.scale(c.probeInterval))
+        break
+      case 'probe-timeout':
+        this.indirectProbe()
+        break
+      case 'gossip':
+        this.gossip()
+        break
+      case 'push-pull': {
+        if (this.leaving) break
+        const peer = this.randomMember((r) => r.state === 'alive')
+        // Alone (a failed join, or everyone else gone)? Try the seeds again.
+        const to = peer ?? (this.live === 0 && this.seeds.length > 0 ? this.seeds[this.rng.int(this.seeds.length)]! : undefined)
+        if (to !== undefined) this.sendPushPull(to, false, false)
+        this.b.timer('push-pull', now + pushPullScale(c.pushPullInterval, this.clusterSize()))
+        break
+      }
+      case 'reconnect': {
+        if (this.leaving) break
+        // Serf's reconnect: talk to one member we consider dead. After a partition heals this is
+        // what merges the two views: each side learns it was declared dead and refutes.
+        const peer = this.dead > 0 ? this.randomMember((r) => r.state === 'dead') : undefined
+        if (peer !== undefined) this.sendPushPull(peer, false, false)
+        this.b.timer('reconnect', now + c.reconnectInterval)
+        break
+      }
+      default:
+        if (key.startsWith('suspect:')) this.suspicionExpired(key.slice(8))
+        else if (key.startsWith('nack:')) {
+          const seq = Number(key.slice(5))
+          const ind = this.indirect.get(seq)
+          if (ind) {
+            this.indirect.delete(seq)
+            this.b.send(ind.requester, {type: 'nack', seq: ind.seq}, 'udp', 16)
+          }
+        }
+    }
+    return this.b.out
+  }
+
+  command(cmd: DetectorCommand, now: number): Output<SwimMessage, MembershipEvent> {
+    this.b.begin()
+    this.now = now
+    switch (cmd.type) {
+      case 'leave':
+        if (this.leaving) break
+        // memberlist Leave: a dead message about ourselves from ourselves means "left".
+        this.leaving = true
+        this.version++
+        this.selfChange = now
+        this.broadcast({kind: 'dead', node: this.id, inc: this.inc, from: this.id})
+        this.b.cancel('probe-timeout')
+        this.probe = null
+        break
+      case 'set-tags':
+        // New metadata needs a new incarnation to override the old alive message everywhere.
+        this.tags = {...cmd.tags}
+        this.inc++
+        this.version++
+        this.selfChange = now
+        this.broadcast({kind: 'alive', node: this.id, inc: this.inc, tags: this.tags})
+        break
+    }
+    return this.b.out
+  }
+
+  // ---- failure detection (SWIM §3.1, §4.3) -------------------------------------------------
+
+  /** SWIM §4.3: round-robin over a shuffled member list bounds the time to first probe of a failed member. */
+  private nextTarget(): Rec | undefined {
+    for (let attempts = 0; attempts <= this.probeOrder.length + 1; attempts++) {
+      if (this.probeIdx >= this.probeOrder.length) {
+        this.probeOrder = this.rng.shuffle(this.ids.filter((id) => isLive(this.recs.get(id)!.state)))
+        this.probeIdx = 0
+        if (this.probeOrder.length === 0) return undefined
+      }
+      const r = this.recs.get(this.probeOrder[this.probeIdx++]!)
+      if (r && isLive(r.state)) return r
+    }
+    return undefined
+  }
+
+  private startProbe(): void {
+    const r = this.nextTarget()
+    if (!r) return
+    const seq = ++this.seq
+    this.probe = {seq, target: r.id, acked: false, expectedNacks: 0, nacks: 0}
+    const updates: Update[] = []
+    // Lifeguard Buddy System: probing a suspect carries the suspicion to it first, so a
+    // live suspect learns of it and refutes without waiting for gossip to reach it.
+    if (this.config.lifeguard && r.state === 'suspect') updates.push({kind: 'suspect', node: r.id, inc: r.inc, from: this.id})
+    this.sendUpdates(r.id, {type: 'ping', seq, target: r.id, updates})
+    this.b.timer('probe-timeout', this.now + this.awareness.scale(this.config.probeTimeout))
+  }
+
+  private onAck(seq: number): void {
+    const p = this.probe
+    if (p && p.seq === seq) {
+      if (!p.acked) {
+        p.acked = true
+        this.b.cancel('probe-timeout')
+        // Lifeguard (Local Health Aware Probe): every successful probe is evidence of our own health.
+        this.awareness.applyDelta(-1)
+      }
+      return
+    }
+    const ind = this.indirect.get(seq)
+    if (ind) {
+      this.indirect.delete(seq)
+      this.b.cancel(`nack:${seq}`)
+      this.sendUpdates(ind.requester, {type: 'ack', seq: ind.seq, updates: []})
+    }
+  }
+
+  /** SWIM §3.1: no direct ack in time; ask k members to probe the target for us. */
+  private indirectProbe(): void {
+    const p = this.probe
+    if (!p || p.acked) return
+    const helpers = this.randomMembers(this.config.indirectChecks, (r) => r.state === 'alive' && r.id !== p.target)
+    for (const h of helpers) this.sendUpdates(h, {type: 'ping-req', seq: p.seq, target: p.target, updates: []})
+    p.expectedNacks = helpers.length
+  }
+
+  /** The probe period is over: no ack means suspect (SWIM §4.2). */
+  private finishProbe(): void {
+    const p = this.probe
+    this.probe = null
+    if (!p || p.acked) return
+    if (this.config.lifeguard) {
+      // Lifeguard (Local Health Aware Probe) (memberlist probeNode): missing nacks from helpers point at our own
+      // trouble; with no helpers to judge by, any failed probe counts against us.
+      this.awareness.applyDelta(p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1)
+    }
+    const r = this.recs.get(p.target)
+    if (r && isLive(r.state)) this.onSuspect({kind: 'suspect', node: r.id, inc: r.inc, from: this.id})
+  }
+
+  private suspicionExpired(id: NodeId): void {
+    const r = this.recs.get(id)
+    if (!r || r.state !== 'suspect') return
+    this.onDead({kind: 'dead', node: id, inc: r.inc, from: this.id})
+  }
+
+  // ---- membership rules (SWIM §4.2; memberlist aliveNode/suspectNode/deadNode) ---------------
+
+  private merge(updates: Update[]): void {
+    for (let i = 0; i < updates.length; i++) {
+      const u = updates[i]!
+      if (u.kind === 'alive') this.onAlive(u)
+      else if (u.kind === 'suspect') this.onSuspect(u)
+      else this.onDead(u)
+    }
+  }
+
+  /** Push-pull merge: a remote "dead" only makes us suspect (memberlist mergeState), so the member gets its chance to refute. */
+  private mergeState(states: MemberSnapshot[], from: NodeId): void {
+    for (const s of states) {
+      if (s.state === 'alive') this.onAlive({kind: 'alive', node: s.id, inc: s.inc, tags: s.tags})
+      else if (s.state === 'left') this.onDead({kind: 'dead', node: s.id, inc: s.inc, from: s.id})
+      else this.onSuspect({kind: 'suspect', node: s.id, inc: s.inc, from})
+    }
+  }
+
+  private onAlive(u: Update): void {
+    if (u.node === this.id) {
+      // Someone spreads a newer "us" than we are (we restarted and forgot): out-number it.
+      if (u.inc > this.inc && !this.leaving) this.refute(u.inc)
+      return
+    }
+    const r = this.recs.get(u.node)
+    if (!r) {
+      this.addMember(u.node, u.inc, u.tags ?? EMPTY_TAGS)
+      this.broadcast(u)
+      return
+    }
+    // SWIM §4.2: only a higher incarnation overrides what we know.
+    if (u.inc <= r.inc) return
+    const prev = r.state
+    r.inc = u.inc
+    this.version++
+    const tagsChanged = u.tags !== undefined && !sameTags(u.tags, r.tags)
+    if (u.tags !== undefined) r.tags = u.tags
+    if (prev !== 'alive') {
+      this.clearSuspicion(r)
+      this.setState(r, 'alive')
+      this.b.event({type: 'alive', member: r.id, incarnation: r.inc, tags: r.tags})
+    } else if (tagsChanged) {
+      r.lastChange = this.now
+      this.b.event({type: 'update', member: r.id, incarnation: r.inc, tags: r.tags})
+    }
+    this.broadcast(u)
+  }
+
+  private addMember(id: NodeId, inc: number, tags: Tags): void {
+    this.version++
+    const rec: Rec = {id, state: 'alive', inc, tags, lastChange: this.now, suspicion: null}
+    this.recs.set(id, rec)
+    this.ids.push(id)
+    this.live++
+    // memberlist: a new member goes to a random place in the probe order, so it is probed this round.
+    const n = this.probeOrder.length
+    this.probeOrder.push(id)
+    if (n > 0) {
+      const j = this.rng.int(n + 1)
+      this.probeOrder[n] = this.probeOrder[j]!
+      this.probeOrder[j] = id
+    }
+    this.b.event({type: 'join', member: id, incarnation: inc, tags})
+  }
+
+  private onSuspect(u: Update): void {
+    const from = u.from ?? u.node
+    if (u.node === this.id) {
+      // SWIM §4.2: the accused refutes with a higher incarnation. Lifeguard (Local Health Aware Probe): being
+      // accused hints that we are the slow one, so our health score rises too.
+      if (u.inc >= this.inc && !this.leaving) this.refute(u.inc)
+      return
+    }
+    const r = this.recs.get(u.node)
+    if (!r || u.inc < r.inc || r.state === 'dead' || r.state === 'left') return
+    if (r.state === 'suspect' && u.inc === r.inc) {
+      // Lifeguard (Local Health Aware Suspicion): an independent confirmation shortens the timeout; re-gossip it so
+      // others count it too.
+      if (r.suspicion && r.suspicion.confirm(from)) {
+        this.b.timer(`suspect:${r.id}`, r.suspicion.deadline())
+        this.broadcast(u)
+      }
+      return
+    }
+    // A suspicion at a higher incarnation than the one we hold is a new suspicion (the member
+    // refuted the old one, and we may never see that refutation since it carries this same
+    // incarnation): start afresh rather than let the old timer kill the member.
+    r.inc = u.inc
+    this.version++
+    if (r.state !== 'suspect') this.setState(r, 'suspect')
+    r.suspicion = new Suspicion(from, this.now, this.bounds())
+    this.b.timer(`suspect:${r.id}`, r.suspicion.deadline())
+    this.b.event({type: 'suspect', member: r.id, incarnation: r.inc, by: from})
+    this.broadcast(u)
+  }
+
+  private onDead(u: Update): void {
+    const from = u.from ?? u.node
+    if (u.node === this.id) {
+      if (u.inc >= this.inc && !this.leaving) this.refute(u.inc)
+      return
+    }
+    const r = this.recs.get(u.node)
+    if (!r || u.inc < r.inc || r.state === 'dead' || r.state === 'left') return
+    const left = from === u.node
+    this.clearSuspicion(r)
+    r.inc = u.inc
+    this.version++
+    this.setState(r, left ? 'left' : 'dead')
+    this.b.event(left ? {type: 'leave', member: r.id, incarnation: r.inc} : {type: 'dead', member: r.id, incarnation: r.inc, by: from})
+    this.broadcast(u)
+  }
+
+  private refute(accused: number): void {
+    this.inc = Math.max(this.inc, accused) + 1
+    this.version++
+    this.selfChange = this.now
+    if (this.config.lifeguard) this.awareness.applyDelta(1)
+    this.broadcast({kind: 'alive', node: this.id, inc: this.inc, tags: this.tags})
+  }
+
+  private bounds(): SuspicionBounds {
+    const c = this.config
+    const b = suspicionBounds(this.clusterSize(), c.probeInterval, c.suspicionMult, c.suspicionMaxTimeoutMult)
+    // Plain SWIM: one fixed timeout, no confirmations needed.
+    return c.lifeguard ? b : {min: b.min, max: b.min, k: 0}
+  }
+
+  private clearSuspicion(r: Rec): void {
+    if (r.suspicion) {
+      r.suspicion = null
+      this.b.cancel(`suspect:${r.id}`)
+    }
+  }
+
+  private setState(r: Rec, s: MemberState): void {
+    this.live += (isLive(s) ? 1 : 0) - (isLive(r.state) ? 1 : 0)
+    this.dead += (s === 'dead' ? 1 : 0) - (r.state === 'dead' ? 1 : 0)
+    r.state = s
+    r.lastChange = this.now
+    this.version++
+  }
+
+  // ---- dissemination (SWIM §4.1) -----------------------------------------------------------
+
+  private broadcast(u: Update): void {
+    this.queue.enqueue(u.node, u, updateSize(u))
+    if (!this.gossipArmed) {
+      this.gossipArmed = true
+      this.b.timer('gossip', this.now + this.config.gossipInterval)
+    }
+  }
+
+  /**
+   * Fills `msg.updates` (after anything already in it) from the broadcast queue up to one UDP
+   * datagram, and sends it.
+   */
+  private sendUpdates(to: NodeId, msg: SwimMessage & {updates: Update[]}): void {
+    let used = envelopeSize(msg)
+    for (const u of msg.updates) used += updateSize(u)
+    if (this.queue.length > 0) {
+      used += this.queue.take(this.config.udpBufferSize - used, 0, retransmitLimit(this.config.retransmitMult, this.clusterSize()), msg.updates)
+    }
+    this.b.send(to, msg, 'udp', used)
+  }
+
+  /** memberlist gossip(): queued updates also go out to GossipNodes random members each GossipInterval. */
+  private gossip(): void {
+    const c = this.config
+    if (this.queue.length > 0) {
+      const targets = this.randomMembers(
+        c.gossipNodes,
+        (r) => isLive(r.state) || (r.state === 'dead' && this.now - r.lastChange < c.gossipToTheDeadTime),
+      )
+      for (const t of targets) {
+        if (this.queue.length === 0) break
+        this.sendUpdates(t, {type: 'gossip', updates: []})
+      }
+    }
+    if (this.queue.length > 0) this.b.timer('gossip', this.now + c.gossipInterval)
+    else this.gossipArmed = false
+  }
+
+  /** Bumped on every change a snapshot would show, so an unchanged view is not rebuilt per push-pull. */
+  private version = 0
+  private cached: {version: number; states: MemberSnapshot[]; bytes: number} | null = null
+
+  private snapshot(): MemberSnapshot[] {
+    const s: MemberSnapshot[] = [{id: this.id, state: this.leaving ? 'left' : 'alive', inc: this.inc, tags: this.tags}]
+    for (const r of this.recs.values()) s.push({id: r.id, state: r.state, inc: r.inc, tags: r.tags})
+    return s
+  }
+
+  private sendPushPull(to: NodeId, join: boolean, reply: boolean): void {
+    let c = this.cached
+    if (c === null || c.version !== this.version) {
+      const states = this.snapshot()
+      let bytes = PUSH_PULL_ENVELOPE + (states.length < 16 ? 1 : states.length < 65536 ? 3 : 5)
+      for (const st of states) bytes += snapshotSize(st)
+      // Shared by every push-pull until the view changes: messages are never mutated once sent.
+      this.cached = c = {version: this.version, states, bytes}
+    }
+    this.b.send(to, {type: 'push-pull', reply, join, states: c.states}, 'tcp', c.bytes)
+  }
+
+  // ---- random choice -----------------------------------------------------------------------
+
+  private randomMember(ok: (r: Rec) => boolean): NodeId | undefined {
+    return this.randomMembers(1, ok)[0]
+  }
+
+  /** memberlist kRandomNodes: up to k distinct members passing `ok`, by at most 3n random draws. */
+  private randomMembers(k: number, ok: (r: Rec) => boolean): NodeId[] {
+    const out: NodeId[] = []
+    const n = this.ids.length
+    if (n === 0 || k <= 0) return out
+    for (let i = 0; i < 3 * n && out.length < k; i++) {
+      const id = this.ids[this.rng.int(n)]!
+      if (out.includes(id)) continue
+      if (ok(this.recs.get(id)!)) out.push(id)
+    }
+    return out
+  }
+}
+
+const PUSH_PULL_ENVELOPE = encodedSize({type: 'push-pull', reply: false, join: false, states: null}) - 1
+
+/** MessagePack size of one snapshot entry (exact; cheaper than the generic encodedSize). */
+function snapshotSize(s: MemberSnapshot): number {
+  let tags = 3
+  for (const k in s.tags) tags += strSize(k) + strSize(s.tags[k]!)
+  // map16 header, then 'id', 'state', 'inc', 'tags' keys (3, 6, 4, 5 bytes as fixstr).
+  return 3 + 3 + strSize(s.id) + 6 + strSize(s.state) + 4 + intSize(s.inc) + 5 + tags
+}
+
+function view(r: Rec): Member {
+  return {id: r.id, state: r.state, incarnation: r.inc, tags: {...r.tags}, lastChange: r.lastChange}
+}
+
+export function createSwim(opts: SwimOptions): SwimCore {
+  return new SwimCore(opts)
+}

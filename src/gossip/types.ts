@@ -1,0 +1,53 @@
+import type {Core, NodeId} from '../core/index.js'
+
+/**
+ * What every failure detector in this folder shares with its host and observers: the membership
+ * view and the events that change it. `swim`, `phi` and `heartbeat` emit the same events, so
+ * scenario metrics and the CLI treat them alike.
+ */
+
+export type MemberState = 'alive' | 'suspect' | 'dead' | 'left'
+
+export type Tags = Record<string, string>
+
+/** One member as this node sees it. */
+export interface Member {
+  id: NodeId
+  state: MemberState
+  /** The member's own incarnation number (SWIM §4.2); only the member itself raises it. */
+  incarnation: number
+  tags: Tags
+  /** Logical ms of the last state change seen here. */
+  lastChange: number
+}
+
+/**
+ * A change in this node's view of `member`.
+ * - `join`: first learned of, alive.
+ * - `alive`: was suspect/dead/left, now alive again (a refutation, a recovery, a rejoin).
+ * - `suspect` / `dead`: `by` is the node whose probe started the accusation.
+ * - `leave`: the member announced a graceful leave.
+ * - `update`: new tags (metadata) at a higher incarnation.
+ */
+export interface MembershipEvent {
+  type: 'join' | 'alive' | 'suspect' | 'dead' | 'leave' | 'update'
+  member: NodeId
+  incarnation: number
+  by?: NodeId
+  tags?: Tags
+}
+
+/** Local commands every detector accepts. */
+export type DetectorCommand = {type: 'leave'} | {type: 'set-tags'; tags: Tags}
+
+export type DetectorKind = 'swim' | 'phi' | 'heartbeat'
+
+/** A failure detector core: a sans-IO `Core` plus a read-only view of its membership. */
+export interface Detector<M = unknown> extends Core<M, MembershipEvent, DetectorCommand> {
+  readonly kind: DetectorKind
+  /** Every member this node knows of, itself excluded, in no particular order. */
+  members(): Member[]
+  member(id: NodeId): Member | undefined
+  /** This node's own incarnation and tags. */
+  self(): Member
+}

@@ -1,0 +1,389 @@
+import type {NodeId} from '../core/index.js'
+import {
+  createDetector,
+  heartbeatProfiles,
+  phiConfig,
+  resolveSwimConfig,
+  type DetectorCommand,
+  type DetectorKind,
+  type GossipMessage,
+  type HeartbeatConfig,
+  type MembershipEvent,
+  type PhiConfig,
+  type SwimConfig,
+  type SwimProfile,
+} from '../gossip/index.js'
+import type {LinkOptions} from './network.js'
+import {Simulator} from './simulator.js'
+import {summarize, type Summary} from './stats.js'
+
+/**
+ * One gossip experiment on the simulator: N nodes join through the first one, run for a while,
+ * then some crash and some pause at one instant (the procedure of ../shared/benchmarks.md), and
+ * the survivors' membership events are scored. Timeline (logical time, ms):
+ *
+ *   0 ............ nodes start at random instants within one period, joining via n0
+ *   warmup ....... traffic window opens
+ *   disseminateAt  one node changes its tags: the update's spread is timed
+ *   faultAt ...... `crash` nodes crash and `pauses` nodes pause, all at once
+ *   duration ..... end
+ */
+export interface GossipScenarioOptions {
+  /** Cluster size N (nodes n0 … n{N−1}). */
+  nodes: number
+  detector?: DetectorKind
+  profile?: SwimProfile
+  seed?: number | string
+  /**
+   * `join` (default): every node starts knowing only n0 and joins through it (push-pull), which
+   * at large N is a broadcast storm of N² log N piggybacked updates. `converged`: every node
+   * starts knowing every other (as if restored from a snapshot), to measure steady state cheaply.
+   */
+  bootstrap?: 'join' | 'converged'
+  /** Total simulated time, ms. Default 120 000. */
+  duration?: number
+  /** Join phase before measurements, ms. Default 20 protocol periods. */
+  warmup?: number
+  /** When to inject the dissemination probe (ms), or `false` for none. Default warmup + 2 periods. */
+  disseminateAt?: number | false
+  /** When crashes and pauses happen, ms. Default warmup + 10 periods (or the end, if sooner). */
+  faultAt?: number
+  /** Probability of losing each UDP datagram (on every link). Default 0. */
+  loss?: number
+  /** Other link settings (delay, jitter, duplication); `loss` above wins. */
+  network?: LinkOptions
+  /** Nodes crashed at `faultAt`. Default 0. */
+  crash?: number
+  /** Groups of nodes paused at `faultAt` for `duration` ms each (SIGSTOP, then SIGCONT). */
+  pauses?: {count: number; duration: number}[]
+  /** Parameter overrides for the chosen detector. */
+  swim?: Partial<SwimConfig>
+  phi?: Partial<PhiConfig>
+  heartbeat?: Partial<HeartbeatConfig>
+  /** Every membership event, as it happens (for live displays; keep it cheap). */
+  onEvent?: (now: number, node: NodeId, event: MembershipEvent) => void
+}
+
+export interface CrashDetection {
+  member: NodeId
+  /** Seconds from the crash until the first survivor declared it dead; null if none did. */
+  first: number | null
+  /** Seconds until every survivor (never crashed nor paused) had declared it dead; null if some never did. */
+  full: number | null
+}
+
+export interface PauseOutcome {
+  member: NodeId
+  /** Pause length, seconds. */
+  paused: number
+  /** Whether any other node declared it dead. */
+  declaredDead: boolean
+  /** Seconds from resume until every other running node saw it alive again (null: never; 0: never lost). */
+  aliveEverywhereAfter: number | null
+  /** Its incarnation at the end (a refutation raises it). */
+  incarnation: number
+}
+
+export interface GossipScenarioResult {
+  /** The options after defaults. */
+  options: Required<Omit<GossipScenarioOptions, 'swim' | 'phi' | 'heartbeat' | 'onEvent' | 'network'>> & {network: LinkOptions}
+  /** The detector's protocol period (ms): the unit of every `…Periods` figure. */
+  period: number
+  /** Seconds until every node knew every other as alive (null: not before the faults). */
+  convergedAt: number | null
+  detection: {
+    crashed: NodeId[]
+    undetected: NodeId[]
+    /** Seconds (and protocol periods) from crash to first / full detection over all crashes. */
+    first: Summary
+    full: Summary
+    firstPeriods: Summary
+    fullPeriods: Summary
+    perCrash: CrashDetection[]
+  }
+  /** Spread of one update to all other nodes. */
+  dissemination: {member: NodeId; seconds: number | null; periods: number | null; log2N: number; c: number | null; reached: number; of: number} | null
+  /** Nodes never crashed nor paused that someone declared dead: `count` events over `members`. */
+  falsePositives: {count: number; members: NodeId[]}
+  /** Same, for suspicions (SWIM only; the others do not suspect). */
+  falseSuspicions: {count: number; members: NodeId[]}
+  pauses: PauseOutcome[]
+  /** Traffic sent per node, averaged over the window [warmup, faultAt) (or to the end without faults). */
+  traffic: {
+    window: [number, number]
+    udpMessagesPerNodePerSecond: number
+    udpBytesPerNodePerSecond: number
+    tcpMessagesPerNodePerSecond: number
+    tcpBytesPerNodePerSecond: number
+    messagesPerNodePerPeriod: number
+  }
+  sim: {events: number; wallMs: number; simulatedSeconds: number; speedup: number; eventsPerSecond: number}
+}
+
+const UNKNOWN = 0
+const ALIVE = 1
+const SUSPECT = 2
+const DEAD = 3
+const LEFT = 4
+
+function periodOf(kind: DetectorKind, profile: SwimProfile, o: GossipScenarioOptions): number {
+  if (kind === 'swim') return resolveSwimConfig(profile, o.swim).probeInterval
+  if (kind === 'phi') return phiConfig(profile, o.phi).interval
+  return {...heartbeatProfiles[profile], ...(o.heartbeat ?? {})}.interval ?? heartbeatProfiles[profile].interval
+}
+
+export function runGossipScenario(opts: GossipScenarioOptions): GossipScenarioResult {
+  const N = opts.nodes
+  if (!Number.isInteger(N) || N < 2) throw new Error('gossip scenario: nodes must be an integer ≥ 2')
+  const kind = opts.detector ?? 'swim'
+  const profile = opts.profile ?? 'lan'
+  const period = periodOf(kind, profile, opts)
+  const warmup = opts.warmup ?? 20 * period
+  const duration0 = opts.duration ?? 120_000
+  const faultAt = opts.faultAt ?? Math.min(warmup + 10 * period, duration0)
+  const duration = duration0
+  const disseminateAt = opts.disseminateAt === undefined ? warmup + 2 * period : opts.disseminateAt
+  const crashCount = opts.crash ?? 0
+  const pauses = opts.pauses ?? []
+  const seed = opts.seed ?? 1
+  const loss = opts.loss ?? 0
+  const network: LinkOptions = {...(opts.network ?? {}), loss}
+  if (faultAt > duration) throw new Error('gossip scenario: faultAt is after the end')
+
+  const sim = new Simulator<GossipMessage, MembershipEvent, DetectorCommand>({seed, network})
+  const ids: NodeId[] = Array.from({length: N}, (_, i) => `n${i}`)
+  const index = new Map(ids.map((id, i) => [id, i]))
+  const bootstrap = opts.bootstrap ?? 'join'
+  const members = bootstrap === 'converged' ? ids : undefined
+  for (const id of ids) {
+    const seeds = id === 'n0' || members ? [] : ['n0']
+    sim.addNode(
+      id,
+      (ctx) => createDetector(kind, {id, random: ctx.random, seeds, members, profile, swim: opts.swim, phi: opts.phi, heartbeat: opts.heartbeat}),
+      id === 'n0' ? 0 : sim.random.next() * period,
+    )
+  }
+
+  // Choose the fault victims and the dissemination source up front, from the scenario stream.
+  const order = sim.random.shuffle(ids.slice(1))
+  const crashed = order.slice(0, crashCount)
+  const pausePlan: {member: NodeId; duration: number}[] = []
+  let k = crashCount
+  for (const p of pauses) for (let i = 0; i < p.count; i++) pausePlan.push({member: order[k++]!, duration: p.duration})
+  if (k > order.length) throw new Error('gossip scenario: more faulty nodes than nodes')
+  const source = order[k] ?? 'n0'
+
+  // views[obs·N + subj]: what obs believes of subj.
+  const views = new Uint8Array(N * N)
+  let livePairs = 0
+  let convergedAt: number | null = null
+  const isCrashed = new Uint8Array(N)
+  const pausedNow = new Uint8Array(N)
+  const everPaused = new Uint8Array(N)
+  const crashAt = faultAt
+  const firstDead = new Float64Array(N).fill(NaN)
+  /** For each crashed member: when each observer last declared it dead. */
+  const deadTimes = new Map<number, Float64Array>()
+  const liveSeenBy = new Int32Array(N)
+  const declaredDead = new Uint8Array(N)
+  const fp = new Map<NodeId, number>()
+  const fs = new Map<NodeId, number>()
+  let fpCount = 0
+  let fsCount = 0
+  let dissInc = -1
+  let dissReached = 0
+  let dissAt: number | null = null
+  const dissSeen = new Uint8Array(N)
+  const survivors = N - crashCount
+  for (const id of crashed) deadTimes.set(index.get(id)!, new Float64Array(N))
+
+  sim.onEvent((now, node, e) => {
+    opts.onEvent?.(now, node, e)
+    const o = index.get(node)!
+    const s = index.get(e.member)
+    if (s === undefined) return
+    const cell = o * N + s
+    const prev = views[cell]!
+    let next = prev
+    switch (e.type) {
+      case 'join':
+      case 'alive':
+      case 'update':
+        next = ALIVE
+        break
+      case 'suspect':
+        next = SUSPECT
+        break
+      case 'dead':
+        next = DEAD
+        break
+      case 'leave':
+        next = LEFT
+        break
+    }
+    views[cell] = next
+    const wasLive = prev === ALIVE || prev === SUSPECT
+    const isLiveNow = next === ALIVE || next === SUSPECT
+    if (wasLive !== isLiveNow) {
+      const d = isLiveNow ? 1 : -1
+      livePairs += d
+      liveSeenBy[s] = liveSeenBy[s]! + d
+    }
+    if (convergedAt === null && livePairs === N * (N - 1) && now < faultAt) convergedAt = now
+    if (e.type === 'dead') {
+      if (isCrashed[s]) {
+        if (Number.isNaN(firstDead[s]!)) firstDead[s] = now
+        if (!isCrashed[o]) deadTimes.get(s)![o] = now
+      } else if (everPaused[s]) {
+        declaredDead[s] = 1
+      } else {
+        fpCount++
+        fp.set(e.member, (fp.get(e.member) ?? 0) + 1)
+      }
+    } else if (e.type === 'suspect' && !isCrashed[s] && !everPaused[s]) {
+      fsCount++
+      fs.set(e.member, (fs.get(e.member) ?? 0) + 1)
+    }
+    if (dissInc >= 0 && e.member === source && (e.type === 'update' || e.type === 'alive' || e.type === 'join') && e.incarnation >= dissInc && !dissSeen[o]) {
+      dissSeen[o] = 1
+      dissReached++
+      if (dissReached === N - 1) dissAt = now
+    }
+  })
+
+  if (disseminateAt !== false) {
+    sim.at(disseminateAt, () => {
+      const c = sim.core(source) as unknown as {self(): {incarnation: number}} | undefined
+      dissInc = (c?.self().incarnation ?? 0) + 1
+    })
+    sim.command(source, {type: 'set-tags', tags: {probe: 'dissemination'}}, disseminateAt)
+  }
+
+  let windowEnd = crashCount + pausePlan.length > 0 ? faultAt : duration
+  if (windowEnd <= warmup) windowEnd = duration
+  let snap = {udp: 0, udpB: 0, tcp: 0, tcpB: 0}
+  let traffic = {udp: 0, udpB: 0, tcp: 0, tcpB: 0}
+  const take = () => ({udp: sim.stats.sentUdp, udpB: sim.stats.bytesUdp, tcp: sim.stats.sentTcp, tcpB: sim.stats.bytesTcp})
+  sim.at(warmup, () => (snap = take()))
+  sim.at(windowEnd, () => {
+    const t = take()
+    traffic = {udp: t.udp - snap.udp, udpB: t.udpB - snap.udpB, tcp: t.tcp - snap.tcp, tcpB: t.tcpB - snap.tcpB}
+  })
+
+  const pauseEnds: number[] = new Array(N).fill(NaN)
+  sim.at(faultAt, () => {
+    for (const id of crashed) isCrashed[index.get(id)!] = 1
+    for (const p of pausePlan) {
+      const i = index.get(p.member)!
+      everPaused[i] = 1
+      pausedNow[i] = 1
+      pauseEnds[i] = faultAt + p.duration
+    }
+  })
+  for (const id of crashed) sim.crash(id, faultAt)
+  for (const p of pausePlan) {
+    sim.pause(p.member, faultAt)
+    sim.resume(p.member, faultAt + p.duration)
+    sim.at(faultAt + p.duration, () => (pausedNow[index.get(p.member)!] = 0))
+  }
+
+  // After each resume, watch for the moment every other running node sees the member alive again.
+  const recovered = new Float64Array(N).fill(NaN)
+  const watch = (i: number, from: number) => {
+    const step = Math.max(1, period / 10)
+    const check = () => {
+      if (!Number.isNaN(recovered[i]!)) return
+      if (liveSeenBy[i]! >= survivors - 1) recovered[i] = sim.now - from
+      else if (sim.now + step <= duration) sim.at(sim.now + step, check)
+    }
+    sim.at(from, check)
+  }
+  for (const p of pausePlan) watch(index.get(p.member)!, faultAt + p.duration)
+
+  const wall0 = performance.now()
+  sim.runUntil(duration)
+  const wallMs = performance.now() - wall0
+
+  // Full detection: every survivor has the victim dead.
+  const perCrash: CrashDetection[] = crashed.map((id) => {
+    const s = index.get(id)!
+    const times = deadTimes.get(s)!
+    let last: number | null = -Infinity
+    for (let o = 0; o < N; o++) {
+      // Observers that were paused are excluded: they were not running when it mattered.
+      if (o === s || isCrashed[o] || everPaused[o]) continue
+      if (views[o * N + s] !== DEAD) {
+        last = null
+        break
+      }
+      if (times[o]! > last) last = times[o]!
+    }
+    return {
+      member: id,
+      first: Number.isNaN(firstDead[s]!) ? null : (firstDead[s]! - crashAt) / 1000,
+      full: last === null ? null : (last - crashAt) / 1000,
+    }
+  })
+  const firsts = perCrash.filter((c) => c.first !== null).map((c) => c.first!)
+  const fulls = perCrash.filter((c) => c.full !== null).map((c) => c.full!)
+  const simSeconds = duration / 1000
+  const windowSeconds = (windowEnd - warmup) / 1000
+  const perNode = (x: number) => (windowSeconds > 0 ? x / N / windowSeconds : 0)
+  const udpRate = perNode(traffic.udp)
+  const log2N = Math.log2(N)
+
+  return {
+    options: {nodes: N, detector: kind, profile, bootstrap, seed, duration, warmup, disseminateAt, faultAt, loss, crash: crashCount, pauses, network},
+    period,
+    convergedAt: convergedAt === null ? null : convergedAt / 1000,
+    detection: {
+      crashed,
+      undetected: perCrash.filter((c) => c.full === null).map((c) => c.member),
+      first: summarize(firsts),
+      full: summarize(fulls),
+      firstPeriods: summarize(firsts.map((x) => (x * 1000) / period)),
+      fullPeriods: summarize(fulls.map((x) => (x * 1000) / period)),
+      perCrash,
+    },
+    dissemination:
+      disseminateAt === false
+        ? null
+        : {
+            member: source,
+            seconds: dissAt === null ? null : (dissAt - disseminateAt) / 1000,
+            periods: dissAt === null ? null : (dissAt - disseminateAt) / period,
+            log2N,
+            c: dissAt === null ? null : (dissAt - disseminateAt) / period / log2N,
+            reached: dissReached,
+            of: N - 1,
+          },
+    falsePositives: {count: fpCount, members: [...fp.keys()].sort()},
+    falseSuspicions: {count: fsCount, members: [...fs.keys()].sort()},
+    pauses: pausePlan.map((p) => {
+      const i = index.get(p.member)!
+      const core = sim.core(p.member) as unknown as {self(): {incarnation: number}} | undefined
+      return {
+        member: p.member,
+        paused: p.duration / 1000,
+        declaredDead: declaredDead[i] === 1,
+        aliveEverywhereAfter: Number.isNaN(recovered[i]!) ? null : recovered[i]! / 1000,
+        incarnation: core?.self().incarnation ?? 0,
+      }
+    }),
+    traffic: {
+      window: [warmup / 1000, windowEnd / 1000],
+      udpMessagesPerNodePerSecond: udpRate,
+      udpBytesPerNodePerSecond: perNode(traffic.udpB),
+      tcpMessagesPerNodePerSecond: perNode(traffic.tcp),
+      tcpBytesPerNodePerSecond: perNode(traffic.tcpB),
+      messagesPerNodePerPeriod: (udpRate * period) / 1000,
+    },
+    sim: {
+      events: sim.stats.processed,
+      wallMs,
+      simulatedSeconds: simSeconds,
+      speedup: simSeconds / (wallMs / 1000),
+      eventsPerSecond: sim.stats.processed / (wallMs / 1000),
+    },
+  }
+}

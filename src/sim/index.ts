@@ -1,0 +1,12 @@
+/**
+ * Deterministic simulation of sans-IO cores (src/core): a virtual clock, one event heap, a seeded
+ * network with delay, loss, duplication and partitions, and crash/pause/restart faults. Protocol
+ * scenarios (gossip now) are built on top and may import protocol cores; nothing here imports a
+ * transport or the node runtime.
+ */
+export {Simulator, type CoreFactory, type SimulatorOptions, type SimStats, type NodeStats, type NodeStatus, type EventListener, type DeliveryListener} from './simulator.js'
+export {Rng, splitmix32, hashString, seedOf} from './random.js'
+export {EventHeap, type Scheduled} from './heap.js'
+export {defaultLink, resolveLink, sampleDelay, type LinkOptions, type ResolvedLink} from './network.js'
+export {summarize, percentile, type Summary} from './stats.js'
+export {runGossipScenario, type GossipScenarioOptions, type GossipScenarioResult, type CrashDetection, type PauseOutcome} from './gossip-scenario.js'
