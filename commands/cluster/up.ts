@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {DtkCommand, clusterFlags, clusterRef, renderTable, startProgress} from '../../src/cli/index.js'
 import {cluster, type ClusterState} from '../../src/cluster/index.js'
 import {roleNames} from '../../src/node/roles/index.js'
+import {gossipArgs, gossipFlags} from '../../src/cli/gossip-flags.js'
 
 export default class ClusterUp extends DtkCommand {
   static override summary = 'Start a local cluster of node processes'
@@ -9,6 +10,8 @@ export default class ClusterUp extends DtkCommand {
   static override examples = [
     '<%= config.bin %> cluster up --nodes 5',
     '<%= config.bin %> cluster up --nodes 3 --role kv-local --name kv --base-port 7100',
+    '<%= config.bin %> cluster up --nodes 10 --role gossip --detector swim --profile lan',
+    '<%= config.bin %> cluster up --nodes 10 --role gossip --detector phi --param interval=500ms --name phi',
     'DTK_STATE_DIR=/tmp/dtk <%= config.bin %> cluster up --nodes 5 --json',
   ]
   static override flags = {
@@ -18,12 +21,20 @@ export default class ClusterUp extends DtkCommand {
     'base-port': Flags.integer({description: 'first TCP port; nodes get base, base+1, …', min: 1, max: 65535}),
     host: Flags.string({description: 'address the nodes bind', default: '127.0.0.1'}),
     wait: Flags.string({description: 'how long to wait for the nodes to answer', default: '20s'}),
+    'metrics-base-port': Flags.integer({description: 'gossip role: serve Prometheus metrics from node i on this port + i', min: 1, max: 65535, helpGroup: 'GOSSIP'}),
+    ...gossipFlags,
   }
 
   async run(): Promise<ClusterState> {
     const {flags} = await this.parse(ClusterUp)
     const {parseDuration} = await import('../../src/cli/duration.js')
     if (!roleNames().includes(flags.role)) this.error(`--role '${flags.role}' is not a role (known: ${roleNames().join(', ')})`, {exit: 2})
+    if (flags.role === 'gossip') {
+      // Check the role options here, once, rather than in N node logs.
+      const {parseParams, parseTags} = await import('../../src/node/roles/gossip/index.js')
+      parseParams(flags.param)
+      parseTags(flags.tags)
+    }
     const ref = clusterRef(flags)
     const progress = await startProgress(`starting ${flags.nodes} nodes`, {enabled: !this.jsonEnabled()})
     let state: ClusterState
@@ -35,6 +46,9 @@ export default class ClusterUp extends DtkCommand {
         host: flags.host,
         basePort: flags['base-port'],
         waitMs: parseDuration(flags.wait, 'wait'),
+        nodeArgs: flags.role === 'gossip' ? gossipArgs(flags) : [],
+        secret: flags.role === 'gossip' ? flags.secret : undefined,
+        metricsBasePort: flags.role === 'gossip' ? flags['metrics-base-port'] : undefined,
         onProgress: (t) => progress.update(t),
       })
     } catch (error) {

@@ -3,7 +3,7 @@
  * the faults dtk injects into them (crash, pause, restart, partition, message faults).
  */
 export * as cluster from './supervisor.js'
-export type {ClusterRef, UpOptions, NodeView, DownResult, SignalResult, RestartResult, NetworkChange, PingReport} from './supervisor.js'
+export type {ClusterRef, UpOptions, NodeView, DownResult, SignalResult, RestartResult, NetworkChange, PingReport, JoinResult, LeaveResult} from './supervisor.js'
 export {resolveStateDir, clusterDir, loadState, type ClusterState, type NodeRecord} from './state.js'
 export {parsePartition, rulesFor} from './network.js'
 export {eventFiles} from './supervisor.js'

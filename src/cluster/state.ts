@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {DtkError, UsageError} from '../errors/index.js'
 import type {LinkFaults} from '../transport/index.js'
@@ -14,6 +14,8 @@ export interface NodeRecord {
   /** A node running elsewhere (another host or namespace), reached only through its control RPC. */
   remote?: boolean
   startedAt?: number
+  /** `dtk node run` arguments for this node only (e.g. its metrics port). */
+  args?: string[]
 }
 
 export interface ClusterState {
@@ -23,6 +25,8 @@ export interface ClusterState {
   nodes: NodeRecord[]
   /** Groups of node ids that can talk among themselves; null when the network is whole. */
   partition: string[][] | null
+  /** `dtk node run` arguments every node is started with (role options). */
+  nodeArgs?: string[]
   /** Message faults per link: from node id -> (to node id or '*') -> faults. */
   linkFaults: Record<string, Record<string, LinkFaults>>
 }
@@ -77,4 +81,24 @@ export function findNode(state: ClusterState, id: string): NodeRecord {
   const node = state.nodes.find((n) => n.id === id)
   if (!node) throw new UsageError(`unknown node '${id}' (cluster '${state.name}' has ${state.nodes.map((n) => n.id).join(', ')})`)
   return node
+}
+
+/**
+ * The cluster's gossip key(s) live in a file of their own, readable only by the user, and reach
+ * nodes through their environment: never on a command line, where `ps` would show them.
+ */
+export function secretFile(dir: string): string {
+  return join(dir, 'secret')
+}
+
+export function saveSecret(dir: string, secret: string | undefined): void {
+  mkdirSync(dir, {recursive: true})
+  const file = secretFile(dir)
+  if (secret) writeFileSync(file, secret + '\n', {mode: 0o600})
+  else if (existsSync(file)) rmSync(file)
+}
+
+export function loadSecret(dir: string): string | undefined {
+  const file = secretFile(dir)
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined
 }

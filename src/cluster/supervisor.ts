@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process'
-import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync} from 'node:fs'
-import {join} from 'node:path'
+import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {join as pathJoin} from 'node:path'
 import {DtkError, UsageError} from '../errors/index.js'
 import {EventLog, readEvents, type EventRecord} from '../events/index.js'
 import type {NodeStatus, PingResult} from '../node/index.js'
@@ -10,7 +10,7 @@ import {cliEntry} from './locate.js'
 import {addLinkFaults, clearLinkFaults, parsePartition, rulesFor} from './network.js'
 import {allocatePorts} from './ports.js'
 import {ownsProcess, processState, waitUntil, type ProcessState} from './procs.js'
-import {clusterDir, findNode, loadState, requireState, saveState, type ClusterState, type NodeRecord} from './state.js'
+import {clusterDir, findNode, loadSecret, loadState, requireState, saveSecret, saveState, type ClusterState, type NodeRecord} from './state.js'
 
 export interface ClusterRef {
   stateDir: string
@@ -26,6 +26,10 @@ export interface UpOptions extends ClusterRef {
   waitMs?: number
   /** Extra arguments for every `dtk node run` (role options). */
   nodeArgs?: string[]
+  /** Gossip key(s), handed to nodes in their environment. */
+  secret?: string
+  /** Serve Prometheus metrics from each node on base, base+1, … */
+  metricsBasePort?: number
   onProgress?: (text: string) => void
 }
 
@@ -46,7 +50,7 @@ function dirOf(ref: ClusterRef): string {
 }
 
 function eventLog(dir: string): EventLog {
-  return new EventLog(join(dir, 'events.jsonl'), SUPERVISOR)
+  return new EventLog(pathJoin(dir, 'events.jsonl'), SUPERVISOR)
 }
 
 function record(dir: string, type: string, fields: Record<string, unknown>): void {
@@ -56,20 +60,23 @@ function record(dir: string, type: string, fields: Record<string, unknown>): voi
 }
 
 function nodeLogTail(node: NodeRecord, lines = 5): string {
-  const file = join(node.dataDir, 'node.log')
+  const file = pathJoin(node.dataDir, 'node.log')
   if (!existsSync(file)) return ''
   return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n')
 }
 
-function spawnNode(node: NodeRecord, extraArgs: string[]): number {
+function spawnNode(node: NodeRecord, extraArgs: string[], secret?: string): number {
   mkdirSync(node.dataDir, {recursive: true})
-  const out = openSync(join(node.dataDir, 'node.log'), 'a')
+  const out = openSync(pathJoin(node.dataDir, 'node.log'), 'a')
   try {
     const args = [cliEntry(), 'node', 'run', '--id', node.id, '--host', node.host, '--port', String(node.port)]
-    args.push('--data-dir', node.dataDir, '--role', node.role, ...extraArgs)
+    args.push('--data-dir', node.dataDir, '--role', node.role, ...extraArgs, ...(node.args ?? []))
+    const env = {...process.env}
+    if (secret) env.DTK_SECRET = secret
+    else delete env.DTK_SECRET
     // Detached in its own process group: the node outlives the CLI that started it, and a
     // Ctrl-C in the user's terminal does not reach it.
-    const child = spawn(process.execPath, args, {detached: true, stdio: ['ignore', out, out], env: process.env})
+    const child = spawn(process.execPath, args, {detached: true, stdio: ['ignore', out, out], env})
     child.unref()
     if (!child.pid) throw new DtkError(`could not start node ${node.id}`)
     return child.pid
@@ -100,6 +107,16 @@ async function waitForNodes(client: ControlClient, nodes: NodeRecord[], waitMs: 
   }
 }
 
+function peerArg(n: NodeRecord): string {
+  return `${n.id}@${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`
+}
+
+/** Seeds for a (re)starting node: the other nodes that run now, so it can join whoever is left. */
+function seedArgsFor(state: ClusterState, node: NodeRecord): string[] {
+  const others = state.nodes.filter((n) => n.id !== node.id && (n.remote || processState(n) === 'up'))
+  return others.length > 0 ? ['--seed-peers', others.slice(0, 3).map(peerArg).join(',')] : []
+}
+
 function liveNodes(state: ClusterState): NodeRecord[] {
   return state.nodes.filter((n) => !n.remote && processState(n) !== 'down')
 }
@@ -127,15 +144,20 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
     version: 1,
     name: opts.name,
     createdAt: Date.now(),
-    nodes: ids.map((id, i) => ({id, host: opts.host, port: ports[i]!, role: opts.role, dataDir: join(dir, 'nodes', id)})),
+    nodes: ids.map((id, i) => ({id, host: opts.host, port: ports[i]!, role: opts.role, dataDir: pathJoin(dir, 'nodes', id)})),
     partition: null,
     linkFaults: {},
+    nodeArgs: [...(opts.nodeArgs ?? [])],
   }
-  const extra = [...(opts.nodeArgs ?? [])]
+  if (opts.metricsBasePort !== undefined) {
+    const mports = await allocatePorts(opts.host, opts.nodes, opts.metricsBasePort)
+    state.nodes.forEach((n, i) => (n.args = ['--metrics-port', String(mports[i])]))
+  }
+  saveSecret(dir, opts.secret)
   for (const node of state.nodes) {
-    const seeds = state.nodes.filter((n) => n.id !== node.id).slice(0, 1)
-    const seedArgs = seeds.length > 0 && node.id !== state.nodes[0]!.id ? ['--seed-peers', seeds.map((s) => `${s.id}@${s.host}:${s.port}`).join(',')] : []
-    node.pid = spawnNode(node, [...seedArgs, ...extra])
+    // Every node but the first joins through the first, as `serf agent -join` would.
+    const seedArgs = node === state.nodes[0] ? [] : ['--seed-peers', peerArg(state.nodes[0]!)]
+    node.pid = spawnNode(node, [...seedArgs, ...state.nodeArgs!], opts.secret)
     node.startedAt = Date.now()
   }
   saveState(dir, state)
@@ -268,7 +290,7 @@ export interface RestartResult {
 }
 
 /** Stops the node if it runs, then starts it again with the same id, port and data dir. */
-export async function restart(ref: ClusterRef & {waitMs?: number; nodeArgs?: string[]}, id: string): Promise<RestartResult> {
+export async function restart(ref: ClusterRef & {waitMs?: number}, id: string): Promise<RestartResult> {
   const dir = dirOf(ref)
   const state = requireState(dir, ref.name)
   const node = localNode(state, id, 'restart')
@@ -279,9 +301,7 @@ export async function restart(ref: ClusterRef & {waitMs?: number; nodeArgs?: str
     if (!(await waitUntil(() => processState(node) === 'down', 5000))) process.kill(node.pid!, 'SIGKILL')
     await waitUntil(() => processState(node) === 'down', 2000)
   }
-  const seed = state.nodes.find((n) => n.id !== node.id)
-  const seedArgs = seed ? ['--seed-peers', `${seed.id}@${seed.host}:${seed.port}`] : []
-  node.pid = spawnNode(node, [...seedArgs, ...(ref.nodeArgs ?? [])])
+  node.pid = spawnNode(node, [...seedArgsFor(state, node), ...(state.nodeArgs ?? [])], loadSecret(dir))
   node.startedAt = Date.now()
   saveState(dir, state)
   await withControl(async (c) => {
@@ -416,8 +436,8 @@ export function eventFiles(ref: ClusterRef, nodeFilter?: string[]): string[] {
   const dir = dirOf(ref)
   const state = requireState(dir, ref.name)
   const nodes = nodeFilter ? nodeFilter.map((id) => findNode(state, id)) : state.nodes
-  const files = nodes.filter((n) => !n.remote).map((n) => join(n.dataDir, 'events.jsonl'))
-  if (!nodeFilter) files.push(join(dir, 'events.jsonl'))
+  const files = nodes.filter((n) => !n.remote).map((n) => pathJoin(n.dataDir, 'events.jsonl'))
+  if (!nodeFilter) files.push(pathJoin(dir, 'events.jsonl'))
   return files
 }
 
@@ -425,8 +445,105 @@ export function events(ref: ClusterRef, nodeFilter?: string[]): EventRecord[] {
   const recs = readEvents(eventFiles(ref, nodeFilter))
   // Supervisor events about a node (crash, pause…) belong to that node's story too.
   if (!nodeFilter) return recs
-  const extra = readEvents([join(dirOf(ref), 'events.jsonl')]).filter((e) => nodeFilter.includes(e.target as string))
+  const extra = readEvents([pathJoin(dirOf(ref), 'events.jsonl')]).filter((e) => nodeFilter.includes(e.target as string))
   return [...recs, ...extra].sort((a, b) => a.ts - b.ts)
 }
 
 export {ownsProcess}
+
+/** Sends a role command (`{op: 'role', body}`) to one node and returns its answer. */
+export async function roleCall<T>(ref: ClusterRef, id: string, body: unknown, timeoutMs = 3000): Promise<T> {
+  const state = requireState(dirOf(ref), ref.name)
+  const node = findNode(state, id)
+  if (!node.remote && processState(node) !== 'up') throw new DtkError(`node ${id} is ${processState(node)}: it cannot answer`)
+  return withControl((c) => c.call<T>(node, {op: 'role', body}, timeoutMs))
+}
+
+/** Asks every node that runs now; nodes that are down or do not answer are listed apart. */
+export async function roleCallAll<T>(ref: ClusterRef, body: unknown, timeoutMs = 2000): Promise<{answers: Array<{node: string; answer: T}>; missing: string[]}> {
+  const state = requireState(dirOf(ref), ref.name)
+  const answers: Array<{node: string; answer: T}> = []
+  const missing: string[] = []
+  await withControl(async (c) => {
+    await Promise.all(
+      state.nodes.map(async (n) => {
+        if (!n.remote && processState(n) !== 'up') return missing.push(n.id)
+        try {
+          answers.push({node: n.id, answer: await c.call<T>(n, {op: 'role', body}, timeoutMs)})
+        } catch {
+          missing.push(n.id)
+        }
+      }),
+    )
+  })
+  const order = (id: string) => state.nodes.findIndex((n) => n.id === id)
+  answers.sort((a, b) => order(a.node) - order(b.node))
+  return {answers, missing: missing.sort((a, b) => order(a) - order(b))}
+}
+
+export interface JoinResult {
+  joined: Array<{id: string; pid: number; port: number}>
+}
+
+/** Starts new nodes that join the running cluster through the nodes up now, started like the others. */
+export async function join(ref: ClusterRef & {count?: number; id?: string; waitMs?: number}): Promise<JoinResult> {
+  const dir = dirOf(ref)
+  const state = requireState(dir, ref.name)
+  const count = ref.count ?? 1
+  if (ref.id && count !== 1) throw new UsageError('--id names one node: use it without --count')
+  if (ref.id && state.nodes.some((n) => n.id === ref.id)) throw new UsageError(`cluster '${ref.name}' already has a node '${ref.id}'`)
+  const local = state.nodes.find((n) => !n.remote)
+  if (!local) throw new UsageError(`cluster '${ref.name}' has no local node to copy settings from`)
+  // Never reuse the id of a node that left: its old incarnation lives on in the others' views.
+  const used = [...state.nodes.map((n) => n.id), ...(existsSync(pathJoin(dir, 'nodes')) ? readdirSync(pathJoin(dir, 'nodes')) : [])]
+  let next = Math.max(0, ...used.map((id) => Number(/^n(\d+)$/.exec(id)?.[1] ?? 0))) + 1
+  const ports = await allocatePorts(local.host, count)
+  const fresh: NodeRecord[] = []
+  for (let i = 0; i < count; i++) {
+    const id = ref.id ?? `n${next++}`
+    const node: NodeRecord = {id, host: local.host, port: ports[i]!, role: local.role, dataDir: pathJoin(dir, 'nodes', id)}
+    node.pid = spawnNode(node, [...seedArgsFor(state, node), ...(state.nodeArgs ?? [])], loadSecret(dir))
+    node.startedAt = Date.now()
+    fresh.push(node)
+  }
+  state.nodes.push(...fresh)
+  saveState(dir, state)
+  await withControl(async (c) => {
+    await waitForNodes(c, fresh, ref.waitMs ?? 20_000)
+    for (const n of fresh) await c.call(n, {op: 'faults.replace', rules: rulesFor(state, n.id)})
+  })
+  record(dir, 'cluster.join', {nodes: fresh.map((n) => n.id)})
+  return {joined: fresh.map((n) => ({id: n.id, pid: n.pid!, port: n.port}))}
+}
+
+export interface LeaveResult {
+  node: string
+  graceful: boolean
+}
+
+/**
+ * Graceful leave: the node announces it is leaving, gossips that for `lingerMs`, then stops and is
+ * removed from the cluster's records. Roles without a leave of their own are simply stopped.
+ */
+export async function leave(ref: ClusterRef & {lingerMs?: number}, id: string): Promise<LeaveResult> {
+  const dir = dirOf(ref)
+  const state = requireState(dir, ref.name)
+  const node = findNode(state, id)
+  if (!node.remote && processState(node) !== 'up') throw new DtkError(`node ${id} is ${processState(node)}: only a running node can leave`)
+  let graceful = false
+  await withControl(async (c) => {
+    if (node.role === 'gossip') {
+      await c.call(node, {op: 'role', body: {op: 'leave'}})
+      graceful = true
+      await new Promise((r) => setTimeout(r, ref.lingerMs ?? 1500))
+    }
+    await c.tryCall(node, {op: 'shutdown'}, 2000)
+  })
+  if (!node.remote && !(await waitUntil(() => processState(node) === 'down', 5000))) process.kill(node.pid!, 'SIGKILL')
+  state.nodes = state.nodes.filter((n) => n.id !== id)
+  if (state.partition) state.partition = state.partition.map((g) => g.filter((x) => x !== id)).filter((g) => g.length > 0)
+  delete state.linkFaults[id]
+  saveState(dir, state)
+  record(dir, 'cluster.leave', {target: id, graceful})
+  return {node: id, graceful}
+}

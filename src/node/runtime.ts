@@ -12,6 +12,8 @@ export interface NodeOptions {
   dataDir: string
   role: string
   seedPeers?: PeerAddress[]
+  /** Options for the role, from `dtk node run` flags. */
+  roleOptions?: Record<string, unknown>
   /** Seed for the transport's fault layer, so injected drops replay the same way. */
   faultSeed?: number
 }
@@ -36,7 +38,7 @@ function isControl(msg: unknown): msg is ControlRequest {
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   mkdirSync(opts.dataDir, {recursive: true})
   const events = new EventLog(join(opts.dataDir, 'events.jsonl'), opts.id)
-  const role: Role = createRole(opts.role)
+  const role: Role = await createRole(opts.role, opts.roleOptions ?? {})
   const transport = await Transport.listen({
     id: opts.id,
     host: opts.host,
@@ -122,6 +124,11 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     const answer = await role.onPeerRequest?.(m as {op: string}, ctx.from)
     if (answer === undefined) throw new Error(`unknown op '${m.op}'`)
     return answer
+  })
+
+  transport.onMessage((msg: unknown, ctx: IncomingContext) => {
+    const m = msg as {op?: unknown}
+    if (typeof m === 'object' && m !== null && typeof m.op === 'string') role.onPeerMessage?.(m as {op: string}, ctx.from)
   })
 
   const stop = (reason: string): Promise<void> => {

@@ -1,26 +1,21 @@
 import {UsageError} from '../../errors/index.js'
-import {echoRole} from './echo.js'
-import {kvLocalRole} from './kv-local.js'
-import type {RoleFactory} from './types.js'
+import type {Role, RoleFactory, RoleOptions} from './types.js'
 
-export type {Role, RoleContext, RoleFactory} from './types.js'
+export type {Role, RoleContext, RoleFactory, RoleOptions} from './types.js'
 
-const registry = new Map<string, RoleFactory>([
-  ['echo', echoRole],
-  ['kv-local', kvLocalRole],
-])
+/** Roles load on demand: a command that only lists role names must not load every protocol. */
+const registry: Record<string, () => Promise<RoleFactory>> = {
+  echo: async () => (await import('./echo.js')).echoRole,
+  'kv-local': async () => (await import('./kv-local.js')).kvLocalRole,
+  gossip: async () => (await import('./gossip/index.js')).gossipRole,
+}
 
 export function roleNames(): string[] {
-  return [...registry.keys()]
+  return Object.keys(registry)
 }
 
-export function createRole(name: string): ReturnType<RoleFactory> {
-  const factory = registry.get(name)
-  if (!factory) throw new UsageError(`unknown role '${name}' (known: ${roleNames().join(', ')})`)
-  return factory()
-}
-
-/** Later capabilities register their roles here (gossip, replication, paxos, 2pc). */
-export function registerRole(name: string, factory: RoleFactory): void {
-  registry.set(name, factory)
+export async function createRole(name: string, options: RoleOptions = {}): Promise<Role> {
+  const load = registry[name]
+  if (!load) throw new UsageError(`unknown role '${name}' (known: ${roleNames().join(', ')})`)
+  return (await load())(options)
 }

@@ -20,10 +20,15 @@ export interface Role {
   start(ctx: RoleContext): Promise<void>
   /** A request from a peer node; return `undefined` when the op is not this role's. */
   onPeerRequest?(msg: {op: string; [k: string]: unknown}, from: string): unknown | Promise<unknown>
+  /** A one-way message from a peer node. */
+  onPeerMessage?(msg: {op: string; [k: string]: unknown}, from: string): void
   /** A request relayed from the CLI (`{op: 'role', body}`). */
   onControl?(body: unknown): unknown | Promise<unknown>
   status(): Record<string, unknown>
   stop(): Promise<void>
 }
 
-export type RoleFactory = () => Role
+/** Role options from `dtk node run` flags (each role reads its own). */
+export type RoleOptions = Record<string, unknown>
+
+export type RoleFactory = (options: RoleOptions) => Role

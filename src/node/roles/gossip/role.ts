@@ -1,0 +1,302 @@
+import {randomInt} from 'node:crypto'
+import type {Output} from '../../../core/index.js'
+import {createDetector, type Detector, type DetectorKind, type GossipMessage, type Member, type MembershipEvent, type SwimProfile, type Tags} from '../../../gossip/index.js'
+import {Keyring, parseKey} from '../../../security/index.js'
+import {Rng} from '../../../sim/index.js'
+import {UdpEndpoint, type PeerAddress} from '../../../transport/index.js'
+import {UsageError} from '../../../errors/index.js'
+import type {Role, RoleContext, RoleOptions} from '../types.js'
+import {newCounters, serveMetrics, type GossipCounters, type MetricsServer} from './metrics.js'
+
+export interface GossipRoleOptions {
+  detector: DetectorKind
+  profile: SwimProfile
+  /** Overrides of the detector's parameters (names as in SwimConfig, PhiConfig, HeartbeatConfig). */
+  params: Record<string, number | boolean>
+  tags: Tags
+  /** Comma-separated keys, the first primary; see src/security. */
+  secret?: string
+  metricsPort?: number
+  seed?: number
+}
+
+export type GossipControl =
+  | {op: 'members'}
+  | {op: 'metrics'}
+  | {op: 'leave'}
+  | {op: 'tags'; tags: Tags}
+  | {op: 'keys'; action: 'list' | 'install' | 'use' | 'remove'; key?: string}
+
+/** `lastChange` is wall-clock ms since the epoch here (the core's is logical). */
+export interface MembersView {
+  self: Member
+  detector: DetectorKind
+  members: Member[]
+}
+
+/** Wire envelope of a gossip datagram: the sender's id and the core's message. */
+interface Datagram {
+  f: string
+  m: GossipMessage
+}
+
+function isDatagram(x: unknown): x is Datagram {
+  return typeof x === 'object' && x !== null && typeof (x as Datagram).f === 'string' && typeof (x as Datagram).m === 'object' && (x as Datagram).m !== null
+}
+
+function parseAddr(id: string, addr: string | undefined): PeerAddress | undefined {
+  const m = addr ? /^(.*):(\d+)$/.exec(addr) : null
+  return m ? {id, host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2])} : undefined
+}
+
+/**
+ * The I/O shell around a failure-detector core: UDP datagrams (sealed when a key is set) and TCP
+ * push-pull through the one transport, real timers, a monotonic clock, and a seeded PRNG. All the
+ * rules — who to probe, when to suspect, what to gossip — are the core's (src/gossip); this file
+ * only carries its outputs out and the world's inputs in, and counts what passes.
+ */
+export class GossipShell implements Role {
+  readonly name = 'gossip'
+  private core!: Detector<GossipMessage>
+  private ctx!: RoleContext
+  private udp!: UdpEndpoint
+  private keyring: Keyring | undefined
+  private metricsServer: MetricsServer | undefined
+  private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly book = new Map<string, PeerAddress>()
+  private readonly counters: GossipCounters = newCounters()
+  private readonly deadAboutMe = new Set<number>()
+  private stopped = false
+  private readonly t0 = performance.now()
+  private readonly wall0 = Date.now()
+
+  constructor(private readonly opts: GossipRoleOptions) {}
+
+  private now(): number {
+    return performance.now() - this.t0
+  }
+
+  async start(ctx: RoleContext): Promise<void> {
+    this.ctx = ctx
+    const {host, port} = ctx.transport.address
+    if (this.opts.secret) this.keyring = Keyring.fromSecret(this.opts.secret)
+    else {
+      ctx.events.emit('gossip.insecure', {msg: 'no key set (--secret or DTK_SECRET): gossip is neither authenticated nor encrypted'})
+      process.stderr.write(`warning: node ${ctx.id}: gossip runs without a key; set --secret or DTK_SECRET to authenticate and encrypt it\n`)
+    }
+    // UDP on the same port number as TCP, as memberlist does: one address per member.
+    this.udp = await UdpEndpoint.bind({
+      id: ctx.id,
+      host,
+      port,
+      faults: ctx.transport.faults,
+      seal: this.keyring ? (b) => this.keyring!.seal(b) : undefined,
+      open: this.keyring ? (b) => this.keyring!.open(b) : undefined,
+      log: (level, msg, fields) => {
+        if (level === 'warn' || level === 'error') ctx.events.emit(`gossip.${level}`, {msg, ...fields})
+      },
+    })
+    for (const p of ctx.seedPeers) this.book.set(p.id, p)
+    this.udp.onMessage((raw, from) => {
+      if (!isDatagram(raw)) {
+        this.counters.rejected++
+        return
+      }
+      // A member's address is where its datagrams come from (UDP and TCP share the port number).
+      if (!this.book.has(raw.f)) this.book.set(raw.f, {id: raw.f, host: from.host, port: from.port})
+      this.deliver(raw.f, raw.m)
+    })
+    const seed = this.opts.seed ?? randomInt(2 ** 31)
+    const params = this.opts.params
+    this.core = createDetector(this.opts.detector, {
+      id: ctx.id,
+      random: new Rng(seed),
+      seeds: ctx.seedPeers.map((p) => p.id),
+      tags: {...this.opts.tags, addr: `${host.includes(':') ? `[${host}]` : host}:${port}`},
+      profile: this.opts.profile,
+      swim: params,
+      phi: params,
+      heartbeat: params,
+    } as Parameters<typeof createDetector>[1])
+    if (this.opts.metricsPort !== undefined) {
+      this.metricsServer = await serveMetrics(host, this.opts.metricsPort, () => ({counters: this.counters, members: this.memberCounts()}), {
+        node: ctx.id,
+        detector: this.opts.detector,
+      })
+    }
+    ctx.events.emit('gossip.start', {detector: this.opts.detector, profile: this.opts.profile, seed, secure: Boolean(this.keyring), metricsPort: this.metricsServer?.port})
+    this.apply(this.core.start(this.now()))
+  }
+
+  /** Push-pull arrives over TCP as a one-way transport message. */
+  onPeerMessage(msg: {op: string; [k: string]: unknown}, from: string): void {
+    if (msg.op !== 'gossip' || typeof msg.m !== 'object' || msg.m === null) return
+    this.deliver(from, msg.m as GossipMessage)
+  }
+
+  private deliver(from: string, m: GossipMessage): void {
+    if (this.stopped) return
+    this.counters.messagesIn++
+    this.observe(m, 'in')
+    const before = this.core.self().incarnation
+    this.apply(this.core.receive(from, m, this.now()))
+    if (this.core.self().incarnation > before) this.counters.refutations++
+  }
+
+  /** Counting only: which kinds of message pass, and news of our own death. */
+  private observe(m: GossipMessage, dir: 'in' | 'out'): void {
+    const type = (m as {type?: string}).type
+    if (dir === 'out') {
+      if (type === 'ping') this.counters.probes++
+      else if (type === 'ping-req') this.counters.indirectProbes++
+      else if (type === 'push-pull') this.counters.pushPulls++
+      return
+    }
+    if (type === 'ack') this.counters.acks++
+    else if (type === 'nack') this.counters.nacks++
+    const updates = (m as {updates?: Array<{kind: string; node: string; inc: number; from?: string}>}).updates
+    if (Array.isArray(updates)) {
+      for (const u of updates) {
+        if (u.kind === 'dead' && u.node === this.ctx.id && u.from !== this.ctx.id && !this.deadAboutMe.has(u.inc)) {
+          this.deadAboutMe.add(u.inc)
+          this.counters.falsePositives++
+          this.ctx.events.emit('gossip.false-positive', {by: u.from, incarnation: u.inc})
+        }
+      }
+    }
+  }
+
+  private addressOf(id: string): PeerAddress | undefined {
+    const known = this.book.get(id)
+    if (known) return known
+    const learned = parseAddr(id, this.core.member(id)?.tags.addr)
+    if (learned) this.book.set(id, learned)
+    return learned
+  }
+
+  private apply(out: Output<GossipMessage, MembershipEvent>): void {
+    // The core may reuse these arrays on its next call, so everything is consumed here, now.
+    for (const key of out.cancel) {
+      clearTimeout(this.timers.get(key))
+      this.timers.delete(key)
+    }
+    for (const t of out.timers) {
+      clearTimeout(this.timers.get(t.key))
+      const key = t.key
+      this.timers.set(
+        key,
+        setTimeout(() => {
+          this.timers.delete(key)
+          if (!this.stopped) this.apply(this.core.tick(key, this.now()))
+        }, Math.max(0, t.at - this.now())),
+      )
+    }
+    for (const env of out.send) {
+      const to = this.addressOf(env.to)
+      if (!to) {
+        this.counters.unroutable++
+        continue
+      }
+      this.counters.messagesOut++
+      this.observe(env.msg, 'out')
+      if (env.channel === 'tcp') {
+        try {
+          this.ctx.transport.send(to, {op: 'gossip', m: env.msg})
+        } catch {
+          // A full queue to a dead member: push-pull is best effort, the next round retries.
+        }
+      } else if (!this.udp.send(to, {f: this.ctx.id, m: env.msg})) {
+        this.ctx.events.emit('gossip.oversize', {to: env.to, type: (env.msg as {type?: string}).type})
+      }
+    }
+    for (const e of out.events) this.onEvent(e)
+  }
+
+  private onEvent(e: MembershipEvent): void {
+    const learned = parseAddr(e.member, e.tags?.addr)
+    if (learned) this.book.set(e.member, learned)
+    if (e.type === 'suspect') {
+      this.counters.suspectEvents++
+      if (e.by === this.ctx.id) this.counters.suspicionsRaised++
+    }
+    if (e.type === 'dead') this.counters.deadEvents++
+    const fields: Record<string, unknown> = {member: e.member, incarnation: e.incarnation}
+    if (e.by) fields.by = e.by
+    if (e.type === 'join' || e.type === 'update') fields.tags = e.tags
+    this.ctx.events.emit(`member.${e.type}`, fields)
+  }
+
+  private memberCounts(): Record<string, number> {
+    const counts: Record<string, number> = {alive: 0, suspect: 0, dead: 0, left: 0}
+    for (const m of this.core.members()) counts[m.state] = (counts[m.state] ?? 0) + 1
+    return counts
+  }
+
+  metrics(): GossipCounters & {udp: ReturnType<UdpEndpoint['stats']>} {
+    const udp = this.udp.stats()
+    return {...this.counters, bytesIn: udp.bytesIn, bytesOut: udp.bytesOut, rejected: this.counters.rejected + udp.badDatagrams, udp}
+  }
+
+  onControl(body: unknown): unknown {
+    const req = body as GossipControl
+    switch (req?.op) {
+      case 'members': {
+        // The core keeps logical time; people read wall-clock time.
+        const wall = (m: Member): Member => ({...m, lastChange: Math.round(this.wall0 + m.lastChange)})
+        const members = this.core.members().sort((a, b) => a.id.localeCompare(b.id, 'en', {numeric: true}))
+        return {self: wall(this.core.self()), detector: this.opts.detector, members: members.map(wall)} satisfies MembersView
+      }
+      case 'metrics':
+        return this.metrics()
+      case 'leave':
+        this.ctx.events.emit('gossip.leave', {})
+        this.apply(this.core.command!({type: 'leave'}, this.now()))
+        return {ok: true}
+      case 'tags':
+        this.apply(this.core.command!({type: 'set-tags', tags: {...req.tags, addr: this.core.self().tags.addr!}}, this.now()))
+        return {ok: true, tags: this.core.self().tags}
+      case 'keys':
+        return this.keys(req)
+      default:
+        throw new UsageError(`gossip: unknown control op '${(req as {op?: string})?.op}'`)
+    }
+  }
+
+  private keys(req: Extract<GossipControl, {op: 'keys'}>): unknown {
+    if (!this.keyring) throw new UsageError('this node runs without a key; start it with --secret to use a keyring')
+    if (req.action !== 'list') {
+      if (!req.key) throw new UsageError(`keys ${req.action} needs a key`)
+      const key = parseKey(req.key)
+      if (req.action === 'install') this.keyring.install(key)
+      else if (req.action === 'use') this.keyring.use(key)
+      else this.keyring.remove(key)
+      this.ctx.events.emit('gossip.keys', {action: req.action})
+    }
+    return {keys: this.keyring.list()}
+  }
+
+  status(): Record<string, unknown> {
+    if (!this.core) return {}
+    return {detector: this.opts.detector, incarnation: this.core.self().incarnation, members: this.memberCounts(), metricsPort: this.metricsServer?.port}
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    for (const t of this.timers.values()) clearTimeout(t)
+    this.timers.clear()
+    await this.metricsServer?.close()
+    await this.udp?.close()
+  }
+}
+
+const KINDS: DetectorKind[] = ['swim', 'phi', 'heartbeat']
+const PROFILES: SwimProfile[] = ['lan', 'local', 'fast']
+
+export function gossipRole(options: RoleOptions): Role {
+  const o = options as Partial<GossipRoleOptions>
+  const detector = o.detector ?? 'swim'
+  const profile = o.profile ?? 'lan'
+  if (!KINDS.includes(detector)) throw new UsageError(`--detector must be one of ${KINDS.join(', ')}`)
+  if (!PROFILES.includes(profile)) throw new UsageError(`--profile must be one of ${PROFILES.join(', ')}`)
+  return new GossipShell({detector, profile, params: o.params ?? {}, tags: o.tags ?? {}, secret: o.secret, metricsPort: o.metricsPort, seed: o.seed})
+}
