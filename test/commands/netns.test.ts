@@ -85,4 +85,23 @@ describe.skipIf(reason !== undefined)('a cluster across two network namespaces',
     await waitFor(() => remote!.exitCode !== null, 10_000, 'm1 to exit')
     expect(alive(remote!.pid!)).toBe(false)
   })
+
+  it('gossip joins across the namespaces and a node in one detects a crash in the other', async () => {
+    const name = ['--name', 'g']
+    const up = await inNs(net.a.ns, ['cluster', 'up', '--nodes', '2', '--host', net.a.ip, '--role', 'gossip', '--profile', 'fast', '--base-port', '7201', ...name])
+    expect(up.code, up.stderr).toBe(0)
+    const g1 = spawn('ip', ['netns', 'exec', net.b.ns, process.execPath, runJs, 'node', 'run', '--id', 'g1', '--host', net.b.ip, '--port', '7201', '--data-dir', join(dir, 'g1'), '--role', 'gossip', '--profile', 'fast', '--seed-peers', `n1@${net.a.ip}:7201`], {stdio: 'ignore'})
+    try {
+      await waitFor(async () => (await inNs(net.a.ns, ['cluster', 'add', 'g1', '--address', `${net.b.ip}:7201`, ...name])).code === 0, 15_000, 'g1 to answer')
+      const viewOf = async (node: string) => JSON.parse((await inNs(net.a.ns, ['cluster', 'members', '--node', node, '--json', ...name])).stdout) as {members: Array<{id: string; state: string}>}
+      const stateIn = async (node: string, id: string) => (await viewOf(node)).members.find((m) => m.id === id)?.state
+      await waitFor(async () => (await stateIn('g1', 'n2')) === 'alive' && (await stateIn('n2', 'g1')) === 'alive', 20_000, 'g1 to join')
+      expect((await inNs(net.a.ns, ['crash', 'n2', ...name])).code).toBe(0)
+      await waitFor(async () => (await stateIn('g1', 'n2')) === 'dead', 20_000, 'g1 to see n2 dead')
+      expect(await stateIn('n1', 'n2')).toBe('dead')
+    } finally {
+      await inNs(net.a.ns, ['cluster', 'down', '--grace', '1s', ...name])
+      g1.kill('SIGKILL')
+    }
+  })
 })

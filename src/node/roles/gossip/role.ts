@@ -1,4 +1,5 @@
 import {randomInt} from 'node:crypto'
+import {pack, unpack} from 'msgpackr'
 import type {Output} from '../../../core/index.js'
 import {createDetector, type Detector, type DetectorKind, type GossipMessage, type Member, type MembershipEvent, type SwimProfile, type Tags} from '../../../gossip/index.js'
 import {Keyring, parseKey} from '../../../security/index.js'
@@ -128,10 +129,26 @@ export class GossipShell implements Role {
     this.apply(this.core.start(this.now()))
   }
 
-  /** Push-pull arrives over TCP as a one-way transport message. */
+  /**
+   * Push-pull arrives over TCP as a one-way transport message. With a key, its body is sealed like
+   * a datagram (`s`); a plain body (`m`) is then a stranger's and is dropped, and the other way round.
+   */
   onPeerMessage(msg: {op: string; [k: string]: unknown}, from: string): void {
-    if (msg.op !== 'gossip' || typeof msg.m !== 'object' || msg.m === null) return
-    this.deliver(from, msg.m as GossipMessage)
+    if (msg.op !== 'gossip') return
+    let body: unknown
+    if (this.keyring) {
+      const plain = Buffer.isBuffer(msg.s) || msg.s instanceof Uint8Array ? this.keyring.open(Buffer.from(msg.s as Uint8Array)) : null
+      try {
+        body = plain ? unpack(plain) : undefined
+      } catch {
+        body = undefined
+      }
+    } else body = msg.m
+    if (typeof body !== 'object' || body === null) {
+      this.counters.rejected++
+      return
+    }
+    this.deliver(from, body as GossipMessage)
   }
 
   private deliver(from: string, m: GossipMessage): void {
@@ -201,7 +218,7 @@ export class GossipShell implements Role {
       this.observe(env.msg, 'out')
       if (env.channel === 'tcp') {
         try {
-          this.ctx.transport.send(to, {op: 'gossip', m: env.msg})
+          this.ctx.transport.send(to, this.keyring ? {op: 'gossip', s: this.keyring.seal(pack(env.msg))} : {op: 'gossip', m: env.msg})
         } catch {
           // A full queue to a dead member: push-pull is best effort, the next round retries.
         }
