@@ -46,7 +46,7 @@ export default class Tour extends DtkCommand {
       }
       if (!flags['state-dir']) rmSync(stateDir, {recursive: true, force: true})
     }
-    if (finished) this.out(`\nThat was the foundation. Next: \`dtk cluster up --nodes 5\` and the fault commands yourself (docs/getting-started.md).`)
+    if (finished) this.out(`\nNext: run these commands yourself (docs/getting-started.md) and compare failure detectors (docs/tutorials/failure-detection.md).`)
     return {steps: done}
   }
 }
