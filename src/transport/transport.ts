@@ -6,7 +6,7 @@
  *   kind (positive fixint) [, 0xce + uint32 correlation id] , msgpack value
  * kinds: 0 hello {id, control} · 1 one-way · 2 request · 3 response · 4 error response (message string)
  *        · 5 batch of one-way messages (the values follow one another, no per-message prefix).
- * Small one-way messages queued toward a peer in the same event-loop turn share one batch frame:
+ * Small one-way messages queued toward a peer before the next (process.nextTick) flush share one batch frame:
  * the receiver then decodes them with one unpackMultiple call instead of one unpack per message,
  * which is where a msgpack transport spends its time.
  * The header is written by hand into space msgpackr reserves in front of the body, so the
@@ -85,10 +85,114 @@ const DEFAULT_MAX_QUEUE_BYTES = 64 * 1024 * 1024
 const CLOSE_GRACE_MS = 2000
 const MAX_CORR_ID = 0xffffffff
 
-interface Pending {
-  resolve: (v: any) => void
-  reject: (e: Error) => void
-  timer: NodeJS.Timeout
+/**
+ * One request awaiting its response. It is also a node of the intrusive list of requests sharing
+ * its timeout (see Deadlines), so a request costs no timer and no closure of its own, and answering
+ * it unlinks it in O(1). Links and callbacks are cleared when it settles, so a settled request that
+ * has already reached the old generation does not keep younger ones alive.
+ */
+class Pending {
+  resolve: ((v: any) => void) | null = null
+  reject: ((e: Error) => void) | null = null
+  prev: Pending | null = null
+  next: Pending | null = null
+  list: DeadlineList | null = null
+
+  constructor(
+    readonly conn: Conn,
+    readonly id: number,
+    readonly peer: string,
+    readonly deadline: number,
+    readonly timeoutMs: number,
+  ) {}
+
+  settle(err: Error | null, value?: unknown): void {
+    const resolve = this.resolve
+    const reject = this.reject
+    this.resolve = this.reject = null
+    if (err) reject?.(err)
+    else resolve?.(value)
+  }
+}
+
+/** Requests with the same timeout, oldest first: their deadlines are in insertion order. */
+interface DeadlineList {
+  ms: number
+  head: Pending | null
+  tail: Pending | null
+}
+
+/**
+ * Request timeouts for one endpoint with a single timer. Requests are kept in one FIFO list per
+ * distinct timeout value (so each list is sorted by deadline and a response unlinks its request in
+ * O(1)); the timer is armed for the earliest list head. A response does not touch the timer: when
+ * it fires early because its request was answered, it re-arms for the new earliest head. With
+ * nothing pending the timer is unref'd so it never holds the process open.
+ */
+class Deadlines {
+  private readonly lists = new Map<number, DeadlineList>()
+  private timer: NodeJS.Timeout | null = null
+  private timerAt = 0
+  private count = 0
+  private readonly sweepBound = (): void => this.sweep()
+
+  constructor(private readonly onExpire: (p: Pending) => void) {}
+
+  add(p: Pending): void {
+    let l = this.lists.get(p.timeoutMs)
+    if (l === undefined) {
+      l = {ms: p.timeoutMs, head: null, tail: null}
+      this.lists.set(p.timeoutMs, l)
+    }
+    p.list = l
+    p.prev = l.tail
+    if (l.tail) l.tail.next = p
+    else l.head = p
+    l.tail = p
+    if (this.count++ === 0 && this.timer) this.timer.ref()
+    if (this.timer === null || p.deadline < this.timerAt) this.arm(p.deadline)
+  }
+
+  remove(p: Pending): void {
+    const l = p.list
+    if (l === null) return
+    if (p.prev) p.prev.next = p.next
+    else l.head = p.next
+    if (p.next) p.next.prev = p.prev
+    else l.tail = p.prev
+    p.prev = p.next = null
+    p.list = null
+    if (--this.count === 0 && this.timer) this.timer.unref()
+  }
+
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
+
+  private arm(at: number): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timerAt = at
+    this.timer = setTimeout(this.sweepBound, Math.max(1, at - Date.now()))
+    if (this.count === 0) this.timer.unref()
+  }
+
+  private sweep(): void {
+    this.timer = null
+    const now = Date.now()
+    let next = Infinity
+    for (const l of this.lists.values()) {
+      let p = l.head
+      while (p !== null && p.deadline <= now) {
+        this.remove(p)
+        this.onExpire(p)
+        p = l.head
+      }
+      if (p === null) this.lists.delete(l.ms)
+      else if (p.deadline < next) next = p.deadline
+    }
+    if (next !== Infinity && this.timer === null) this.arm(next)
+  }
 }
 
 type ConnState = 'idle' | 'connecting' | 'open' | 'down' | 'closed'
@@ -164,7 +268,7 @@ class Conn {
     this.t.counters.framesOut++
     if (!this.flushScheduled && this.state === 'open' && !this.blocked) {
       this.flushScheduled = true
-      setImmediate(this.flushBound)
+      process.nextTick(this.flushBound)
     }
   }
 
@@ -194,7 +298,7 @@ class Conn {
     this.t.counters.framesOut++
     if (!this.flushScheduled && this.state === 'open' && !this.blocked) {
       this.flushScheduled = true
-      setImmediate(this.flushBound)
+      process.nextTick(this.flushBound)
     }
   }
 
@@ -247,8 +351,8 @@ class Conn {
     const p = [...this.pending.values()]
     this.pending.clear()
     for (const r of p) {
-      clearTimeout(r.timer)
-      r.reject(new TransportError(code, why, this.peerId))
+      this.t.deadlines.remove(r)
+      r.settle(new TransportError(code, why, this.peerId))
     }
   }
 }
@@ -263,6 +367,10 @@ export class Transport {
   readonly requestTimeoutMs: number
   readonly connectTimeoutMs: number
   readonly backoff: {initialMs: number; maxMs: number}
+  /** @internal One timer for every request timeout of this endpoint. */
+  readonly deadlines = new Deadlines((p) => {
+    if (p.conn.pending.delete(p.id)) p.settle(new TransportError('TIMEOUT', `request to ${p.peer} timed out after ${p.timeoutMs} ms`, p.peer))
+  })
   /** @internal */
   readonly counters: TransportStats = {framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, badFrames: 0, dropped: 0, connections: 0}
   private readonly log: LogFn
@@ -345,12 +453,13 @@ export class Transport {
     const conn = this.connFor(peer)
     if (!conn.room(frame.length)) return Promise.reject(this.queueFull(conn, frame.length))
     const timeoutMs = opts?.timeoutMs ?? this.requestTimeoutMs
+    const pending = new Pending(conn, id, peer.id, Date.now() + timeoutMs, timeoutMs)
     const p = new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (conn.pending.delete(id)) reject(new TransportError('TIMEOUT', `request to ${peer.id} timed out after ${timeoutMs} ms`, peer.id))
-      }, timeoutMs)
-      conn.pending.set(id, {resolve, reject, timer})
+      pending.resolve = resolve
+      pending.reject = reject
     })
+    conn.pending.set(id, pending)
+    this.deadlines.add(pending)
     this.dispatch(conn, peer.id, conn.remoteControl, frame)
     return p
   }
@@ -399,6 +508,7 @@ export class Transport {
       : Promise.resolve()
     const conns = [...[...this.outbound.values()].flat(), ...this.inbound]
     for (const c of conns) c.rejectAll('CLOSED', 'transport closed')
+    this.deadlines.clear()
     await Promise.all(conns.map((c) => this.closeConn(c)))
     await serverClosed
   }
@@ -671,9 +781,9 @@ export class Transport {
         const p = c.pending.get(id)
         if (!p) return // timed out already, or a duplicate
         c.pending.delete(id)
-        clearTimeout(p.timer)
-        if (kind === K_RES) p.resolve(body)
-        else p.reject(new TransportError('REMOTE_ERROR', typeof body === 'string' ? body : String(body), c.peerId))
+        this.deadlines.remove(p)
+        if (kind === K_RES) p.settle(null, body)
+        else p.settle(new TransportError('REMOTE_ERROR', typeof body === 'string' ? body : String(body), c.peerId))
         return
       }
       case K_HELLO:
