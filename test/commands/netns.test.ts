@@ -1,7 +1,7 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {alive, killAllUnder, runJs, tempDir, waitFor, type CliResult} from '../helpers/cli.js'
+import {alive, dtkVia, killAllUnder, runJs, tempDir, waitFor, type CliResult} from '../helpers/cli.js'
 import {createNetnsPair, type NetnsPair} from '../helpers/netns.js'
 
 const pair = createNetnsPair()
@@ -14,25 +14,7 @@ describe.skipIf(reason !== undefined)('a cluster across two network namespaces',
   let dir: string
   let remote: ChildProcess | undefined
 
-  const inNs = (ns: string, args: string[], timeoutMs = 60_000): Promise<CliResult> =>
-    new Promise((resolve, reject) => {
-      const child = spawn('ip', ['netns', 'exec', ns, process.execPath, runJs, ...args], {
-        env: {...process.env, NO_COLOR: '1', DTK_STATE_DIR: join(dir, 'state')},
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d) => (stdout += d))
-      child.stderr.on('data', (d) => (stderr += d))
-      const t = setTimeout(() => {
-        child.kill('SIGKILL')
-        reject(new Error(`timeout: ${args.join(' ')}`))
-      }, timeoutMs)
-      child.on('close', (code) => {
-        clearTimeout(t)
-        resolve({code, stdout, stderr})
-      })
-    })
+  const inNs = (ns: string, args: string[]): Promise<CliResult> => dtkVia(['ip', 'netns', 'exec', ns], args, {DTK_STATE_DIR: join(dir, 'state')})
 
   beforeAll(() => {
     dir = tempDir('netns')

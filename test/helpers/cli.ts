@@ -21,9 +21,15 @@ function assertBuilt(): void {
 
 /** Runs the built CLI as a user would, with its own state dir and no colours. */
 export function dtk(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
+  return dtkVia([], args, env, timeoutMs)
+}
+
+/** The same, under a wrapper command (e.g. `ip netns exec NS`), so the CLI runs in another network namespace. */
+export function dtkVia(wrapper: string[], args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
   assertBuilt()
+  const [cmd, ...pre] = [...wrapper, process.execPath, runJs, ...args]
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [runJs, ...args], {env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(cmd!, pre, {env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
