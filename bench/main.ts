@@ -7,6 +7,7 @@ import {renderText, type Suite, type SuiteResult} from './report.js'
 const suites: Record<string, () => Promise<Suite>> = {
   transport: async () => (await import('./transport.js')).default,
   startup: async () => (await import('./startup.js')).default,
+  gossip: async () => (await import('./gossip.js')).default,
 }
 
 async function main(argv: string[]): Promise<number> {
