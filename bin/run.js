@@ -1,4 +1,11 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
-
-await execute({dir: import.meta.url})
+// `dtk node run` (how clusters start their nodes) skips oclif: a node is a long-lived process and
+// oclif's loaded config would only add to its memory. Help and --json still go through oclif.
+const argv = process.argv.slice(2)
+if (argv[0] === 'node' && argv[1] === 'run' && !argv.some((a) => a === '--help' || a === '-h' || a === '--json')) {
+  const {launchNode} = await import('../dist/src/node/launch.js')
+  process.exitCode = await launchNode(argv.slice(2))
+} else {
+  const {execute} = await import('@oclif/core')
+  await execute({dir: import.meta.url})
+}

@@ -1,21 +1,29 @@
 import {Flags} from '@oclif/core'
+import {nodeRunFlags, type FlagSpec} from '../node/run-flags.js'
+
+/** An oclif flag from a row of the node-run flag table. */
+export function oclifFlag(spec: FlagSpec) {
+  const common = {description: spec.description, required: spec.required, env: spec.env, helpGroup: spec.group}
+  if (spec.type === 'integer') return Flags.integer({...common, min: spec.min, max: spec.max, default: spec.default as number | undefined})
+  if (spec.multiple) return Flags.string({...common, multiple: true})
+  return Flags.string({...common, options: spec.options as string[] | undefined, default: spec.default as string | undefined})
+}
+
+const g = nodeRunFlags
+const help = {helpGroup: 'GOSSIP'}
 
 /**
  * Flags of the gossip role, shared by `dtk node run`, `dtk cluster up` and `dtk cluster join` so
- * a cluster's nodes are all started alike.
+ * a cluster's nodes are all started alike. Spelled out (from the same table) so oclif types them.
  */
 export const gossipFlags = {
-  detector: Flags.string({description: 'failure detector of the gossip role', options: ['swim', 'phi', 'heartbeat'], default: 'swim', helpGroup: 'GOSSIP'}),
-  profile: Flags.string({description: "parameter defaults: memberlist's LAN or Local config, or fast (LAN / 5, for demos)", options: ['lan', 'local', 'fast'], default: 'lan', helpGroup: 'GOSSIP'}),
-  param: Flags.string({
-    description: 'override one detector parameter, e.g. probeInterval=500ms, suspicionMult=5, lifeguard=false, threshold=10 (repeatable)',
-    multiple: true,
-    helpGroup: 'GOSSIP',
-  }),
-  'phi-threshold': Flags.string({description: 'phi detector: convict above this phi (default 8)', helpGroup: 'GOSSIP'}),
-  tags: Flags.string({description: 'node metadata gossiped with membership, k=v,k2=v2', helpGroup: 'GOSSIP'}),
-  secret: Flags.string({description: 'key(s) to authenticate and encrypt gossip, comma-separated, first one primary (base64 16/24/32 bytes, or a passphrase)', env: 'DTK_SECRET', helpGroup: 'GOSSIP'}),
-  'gossip-seed': Flags.integer({description: "seed for the detector's random choices", helpGroup: 'GOSSIP'}),
+  detector: Flags.string({...help, description: g.detector.description, options: [...g.detector.options], default: g.detector.default}),
+  profile: Flags.string({...help, description: g.profile.description, options: [...g.profile.options], default: g.profile.default}),
+  param: Flags.string({...help, description: g.param.description, multiple: true}),
+  'phi-threshold': Flags.string({...help, description: g['phi-threshold'].description}),
+  tags: Flags.string({...help, description: g.tags.description}),
+  secret: Flags.string({...help, description: g.secret.description, env: g.secret.env}),
+  'gossip-seed': Flags.integer({...help, description: g['gossip-seed'].description}),
 }
 
 export interface GossipFlagValues {

@@ -1,0 +1,124 @@
+import {parseArgs} from 'node:util'
+import {UsageError} from '../errors/index.js'
+import {parsePeerList} from './peers.js'
+import {roleNames} from './roles/index.js'
+import type {NodeOptions} from './runtime.js'
+
+/**
+ * The flags of `dtk node run`, once, as data. The oclif command builds its help and parser from
+ * this table, and so does the lean launcher that cluster-started nodes go through (bin/run.js
+ * short-circuits `node run` past oclif: a node process is long-lived, and oclif's loaded config
+ * would be ~10 MiB of every node's RSS for nothing).
+ */
+export interface FlagSpec {
+  type: 'string' | 'integer'
+  description: string
+  required?: boolean
+  default?: string | number
+  options?: readonly string[]
+  multiple?: boolean
+  env?: string
+  min?: number
+  max?: number
+  /** Help section; flags of the gossip role are also taken by `cluster up` and `cluster join`. */
+  group?: 'GOSSIP'
+}
+
+export const nodeRunFlags = {
+  id: {type: 'string', description: 'node id, unique in its cluster', required: true},
+  host: {type: 'string', description: 'address to bind; use a non-loopback address to reach other machines', default: '127.0.0.1'},
+  port: {type: 'integer', description: 'TCP port to bind (0 = any free port)', required: true, min: 0, max: 65535},
+  'data-dir': {type: 'string', description: 'directory for events.jsonl and role state', required: true},
+  role: {type: 'string', description: 'what the node does', default: 'echo', options: roleNames()},
+  'seed-peers': {type: 'string', description: 'comma-separated id@host:port of nodes to contact first', default: ''},
+  'fault-seed': {type: 'integer', description: 'seed for the fault layer, so injected drops repeat'},
+  'metrics-port': {type: 'integer', description: 'gossip role: serve Prometheus metrics on this port (0 = any free port)', min: 0, max: 65535, group: 'GOSSIP'},
+  detector: {type: 'string', description: 'failure detector of the gossip role', options: ['swim', 'phi', 'heartbeat'], default: 'swim', group: 'GOSSIP'},
+  profile: {type: 'string', description: "parameter defaults: memberlist's LAN or Local config, or fast (LAN / 5, for demos)", options: ['lan', 'local', 'fast'], default: 'lan', group: 'GOSSIP'},
+  param: {type: 'string', description: 'override one detector parameter, e.g. probeInterval=500ms, suspicionMult=5, lifeguard=false, threshold=10 (repeatable)', multiple: true, group: 'GOSSIP'},
+  'phi-threshold': {type: 'string', description: 'phi detector: convict above this phi (default 8)', group: 'GOSSIP'},
+  tags: {type: 'string', description: 'node metadata gossiped with membership, k=v,k2=v2', group: 'GOSSIP'},
+  secret: {type: 'string', description: 'key(s) to authenticate and encrypt gossip, comma-separated, first one primary (base64 16/24/32 bytes, or a passphrase)', env: 'DTK_SECRET', group: 'GOSSIP'},
+  'gossip-seed': {type: 'integer', description: "seed for the detector's random choices", group: 'GOSSIP'},
+} as const satisfies Record<string, FlagSpec>
+
+export type NodeRunFlag = keyof typeof nodeRunFlags
+
+export interface NodeRunValues {
+  id: string
+  host: string
+  port: number
+  'data-dir': string
+  role: string
+  'seed-peers': string
+  'fault-seed'?: number
+  'metrics-port'?: number
+  detector: string
+  profile: string
+  param?: string[]
+  'phi-threshold'?: string
+  tags?: string
+  secret?: string
+  'gossip-seed'?: number
+}
+
+/** Turns parsed flag values into the runtime's options, with every check a usage error. */
+export async function nodeOptionsFrom(v: NodeRunValues): Promise<NodeOptions> {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(v.id)) throw new UsageError(`--id '${v.id}' must be letters, digits, '.', '_' or '-'`)
+  if (!roleNames().includes(v.role)) throw new UsageError(`--role '${v.role}' is not a role (known: ${roleNames().join(', ')})`)
+  let roleOptions: Record<string, unknown> = {}
+  if (v.role === 'gossip') {
+    const {parseParams, parseTags} = await import('./roles/gossip/options.js')
+    const params = parseParams(v.param)
+    if (v['phi-threshold'] !== undefined) params.threshold = parseParams([`threshold=${v['phi-threshold']}`]).threshold!
+    roleOptions = {
+      detector: v.detector,
+      profile: v.profile,
+      params,
+      tags: parseTags(v.tags),
+      secret: v.secret || undefined,
+      metricsPort: v['metrics-port'],
+      seed: v['gossip-seed'],
+    }
+  }
+  return {
+    id: v.id,
+    host: v.host,
+    port: v.port,
+    dataDir: v['data-dir'],
+    role: v.role,
+    seedPeers: parsePeerList(v['seed-peers']),
+    faultSeed: v['fault-seed'],
+    roleOptions,
+  }
+}
+
+/** The lean launcher's parser: the same flags, checked the same way, without oclif. */
+export function parseNodeRunArgv(argv: string[]): NodeRunValues {
+  const options: Record<string, {type: 'string'; multiple?: boolean}> = {}
+  for (const [name, spec] of Object.entries(nodeRunFlags)) options[name] = 'multiple' in spec ? {type: 'string', multiple: true} : {type: 'string'}
+  let parsed: ReturnType<typeof parseArgs>
+  try {
+    parsed = parseArgs({args: argv, options, strict: true, allowPositionals: false})
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const out: Record<string, unknown> = {}
+  for (const [name, spec] of Object.entries(nodeRunFlags) as Array<[string, FlagSpec]>) {
+    let value = parsed.values[name] as string | string[] | undefined
+    if (value === undefined && spec.env) value = process.env[spec.env]
+    if (value === undefined) value = spec.default === undefined ? undefined : String(spec.default)
+    if (value === undefined) {
+      if (spec.required) throw new UsageError(`missing required flag --${name}`)
+      continue
+    }
+    if (spec.options && !spec.options.includes(value as string)) throw new UsageError(`--${name} must be one of ${spec.options.join(', ')}`)
+    if (spec.type === 'integer') {
+      const n = Number(value)
+      if (!Number.isInteger(n)) throw new UsageError(`--${name}: expected an integer but received: ${String(value)}`)
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) throw new UsageError(`--${name} must be between ${spec.min} and ${spec.max}`)
+      out[name] = n
+    } else out[name] = value
+  }
+  return out as unknown as NodeRunValues
+}
