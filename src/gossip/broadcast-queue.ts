@@ -69,7 +69,9 @@ export class BroadcastQueue<T> {
         }
         used += cost
         into.push(item.payload)
-        lvl.splice(i, 1)
+        // Taking from the tail (the usual case) needs no splice and its garbage array.
+        if (i === lvl.length - 1) lvl.pop()
+        else lvl.splice(i, 1)
         item.transmits++
         if (item.transmits >= limit) this.byKey.delete(item.key)
         else moved.push(item)

@@ -48,6 +48,21 @@ interface Probe {
   nacks: number
 }
 
+/**
+ * Process-wide dense numbering of member ids, shared by every core in the process (one in a node,
+ * a thousand in the simulator). Only a lookup accelerator: nothing iterates in this order, so it
+ * cannot change a run. It grows with the distinct ids ever seen, which is the cluster's history.
+ */
+const ids = new Map<NodeId, number>()
+function internId(id: NodeId): number {
+  let i = ids.get(id)
+  if (i === undefined) {
+    i = ids.size
+    ids.set(id, i)
+  }
+  return i
+}
+
 const EMPTY_TAGS: Tags = Object.freeze({}) as Tags
 
 function isLive(s: MemberState): boolean {
@@ -70,7 +85,14 @@ export class SwimCore implements Detector<SwimMessage> {
   private readonly b = new OutputBuilder<SwimMessage, MembershipEvent>()
   private readonly awareness: Awareness
   private readonly queue = new BroadcastQueue<Update>()
+  /** Every member known, in the order first learned (for views and snapshots). */
   private readonly recs = new Map<NodeId, Rec>()
+  /**
+   * The same records by interned id (see `internId`): the hot lookup of every piggybacked
+   * update. A small process-wide map plus a dense array beats one hash map per core, whose
+   * tables at 1000 simulated cores no longer fit any cache.
+   */
+  private readonly byIndex: (Rec | undefined)[] = []
   /** Every other member ever known, for uniform random choice. */
   private readonly ids: NodeId[] = []
   /** Alive + suspect members other than self. */
@@ -102,6 +124,28 @@ export class SwimCore implements Detector<SwimMessage> {
     this.awareness = new Awareness(this.config.lifeguard ? this.config.awarenessMaxMultiplier : 1)
   }
 
+  /** incs[i]: the incarnation held for interned id i, −1 when unknown (mirrors Rec.inc; checked first). */
+  private incs = new Float64Array(0)
+
+  private setInc(r: Rec, inc: number): void {
+    r.inc = inc
+    this.setIncAt(ids.get(r.id)!, inc)
+  }
+
+  private setIncAt(i: number, inc: number): void {
+    if (i >= this.incs.length) {
+      const grown = new Float64Array(Math.max(64, 2 * i + 2)).fill(-1)
+      grown.set(this.incs)
+      this.incs = grown
+    }
+    this.incs[i] = inc
+  }
+
+  private rec(id: NodeId): Rec | undefined {
+    const i = ids.get(id)
+    return i === undefined ? undefined : this.byIndex[i]
+  }
+
   // ---- views -------------------------------------------------------------------------------
 
   members(): Member[] {
@@ -111,7 +155,7 @@ export class SwimCore implements Detector<SwimMessage> {
   }
 
   member(id: NodeId): Member | undefined {
-    const m = this.recs.get(id)
+    const m = this.rec(id)
     return m && view(m)
   }
 
@@ -140,7 +184,7 @@ export class SwimCore implements Detector<SwimMessage> {
     this.b.begin()
     this.now = this.selfChange = now
     const c = this.config
-    for (const id of this.initial) if (id !== this.id && !this.recs.has(id)) this.addMember(id, 0, EMPTY_TAGS)
+    for (const id of this.initial) if (id !== this.id && this.rec(id) === undefined) this.addMember(id, 0, EMPTY_TAGS)
     // Announce ourselves; the update spreads as soon as we know anyone.
     if (this.initial.length === 0) this.broadcast({kind: 'alive', node: this.id, inc: this.inc, tags: this.tags})
     // A random phase, so that N nodes started together do not probe in lock-step.
@@ -163,7 +207,7 @@ export class SwimCore implements Detector<SwimMessage> {
         // dtk extension of the Lifeguard Buddy System: a pinger we believe suspect or
         // dead is told so first in our ack, so it can refute at once.
         if (this.config.lifeguard) {
-          const r = this.recs.get(from)
+          const r = this.rec(from)
           if (r && (r.state === 'suspect' || r.state === 'dead')) updates.push({kind: r.state, node: from, inc: r.inc, from: this.id})
         }
         this.sendUpdates(from, {type: 'ack', seq: msg.seq, updates})
@@ -282,11 +326,11 @@ export class SwimCore implements Detector<SwimMessage> {
   private nextTarget(): Rec | undefined {
     for (let attempts = 0; attempts <= this.probeOrder.length + 1; attempts++) {
       if (this.probeIdx >= this.probeOrder.length) {
-        this.probeOrder = this.rng.shuffle(this.ids.filter((id) => isLive(this.recs.get(id)!.state)))
+        this.probeOrder = this.rng.shuffle(this.ids.filter((id) => isLive(this.rec(id)!.state)))
         this.probeIdx = 0
         if (this.probeOrder.length === 0) return undefined
       }
-      const r = this.recs.get(this.probeOrder[this.probeIdx++]!)
+      const r = this.rec(this.probeOrder[this.probeIdx++]!)
       if (r && isLive(r.state)) return r
     }
     return undefined
@@ -343,12 +387,12 @@ export class SwimCore implements Detector<SwimMessage> {
       // trouble; with no helpers to judge by, any failed probe counts against us.
       this.awareness.applyDelta(p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1)
     }
-    const r = this.recs.get(p.target)
+    const r = this.rec(p.target)
     if (r && isLive(r.state)) this.onSuspect({kind: 'suspect', node: r.id, inc: r.inc, from: this.id})
   }
 
   private suspicionExpired(id: NodeId): void {
-    const r = this.recs.get(id)
+    const r = this.rec(id)
     if (!r || r.state !== 'suspect') return
     this.onDead({kind: 'dead', node: id, inc: r.inc, from: this.id})
   }
@@ -379,7 +423,10 @@ export class SwimCore implements Detector<SwimMessage> {
       if (u.inc > this.inc && !this.leaving) this.refute(u.inc)
       return
     }
-    const r = this.recs.get(u.node)
+    // The common case by far (every copy of an update after the first): known, nothing newer.
+    const ix = ids.get(u.node)
+    if (ix !== undefined && ix < this.incs.length && u.inc <= this.incs[ix]!) return
+    const r = this.rec(u.node)
     if (!r) {
       this.addMember(u.node, u.inc, u.tags ?? EMPTY_TAGS)
       this.broadcast(u)
@@ -388,7 +435,7 @@ export class SwimCore implements Detector<SwimMessage> {
     // SWIM §4.2: only a higher incarnation overrides what we know.
     if (u.inc <= r.inc) return
     const prev = r.state
-    r.inc = u.inc
+    this.setInc(r, u.inc)
     this.version++
     const tagsChanged = u.tags !== undefined && !sameTags(u.tags, r.tags)
     if (u.tags !== undefined) r.tags = u.tags
@@ -407,6 +454,9 @@ export class SwimCore implements Detector<SwimMessage> {
     this.version++
     const rec: Rec = {id, state: 'alive', inc, tags, lastChange: this.now, suspicion: null}
     this.recs.set(id, rec)
+    const ix = internId(id)
+    this.byIndex[ix] = rec
+    this.setIncAt(ix, inc)
     this.ids.push(id)
     this.live++
     // memberlist: a new member goes to a random place in the probe order, so it is probed this round.
@@ -428,7 +478,7 @@ export class SwimCore implements Detector<SwimMessage> {
       if (u.inc >= this.inc && !this.leaving) this.refute(u.inc)
       return
     }
-    const r = this.recs.get(u.node)
+    const r = this.rec(u.node)
     if (!r || u.inc < r.inc || r.state === 'dead' || r.state === 'left') return
     if (r.state === 'suspect' && u.inc === r.inc) {
       // Lifeguard (Local Health Aware Suspicion): an independent confirmation shortens the timeout; re-gossip it so
@@ -442,7 +492,7 @@ export class SwimCore implements Detector<SwimMessage> {
     // A suspicion at a higher incarnation than the one we hold is a new suspicion (the member
     // refuted the old one, and we may never see that refutation since it carries this same
     // incarnation): start afresh rather than let the old timer kill the member.
-    r.inc = u.inc
+    this.setInc(r, u.inc)
     this.version++
     if (r.state !== 'suspect') this.setState(r, 'suspect')
     r.suspicion = new Suspicion(from, this.now, this.bounds())
@@ -457,11 +507,11 @@ export class SwimCore implements Detector<SwimMessage> {
       if (u.inc >= this.inc && !this.leaving) this.refute(u.inc)
       return
     }
-    const r = this.recs.get(u.node)
+    const r = this.rec(u.node)
     if (!r || u.inc < r.inc || r.state === 'dead' || r.state === 'left') return
     const left = from === u.node
     this.clearSuspicion(r)
-    r.inc = u.inc
+    this.setInc(r, u.inc)
     this.version++
     this.setState(r, left ? 'left' : 'dead')
     this.b.event(left ? {type: 'leave', member: r.id, incarnation: r.inc} : {type: 'dead', member: r.id, incarnation: r.inc, by: from})
@@ -574,7 +624,7 @@ export class SwimCore implements Detector<SwimMessage> {
     for (let i = 0; i < 3 * n && out.length < k; i++) {
       const id = this.ids[this.rng.int(n)]!
       if (out.includes(id)) continue
-      if (ok(this.recs.get(id)!)) out.push(id)
+      if (ok(this.rec(id)!)) out.push(id)
     }
     return out
   }

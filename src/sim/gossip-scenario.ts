@@ -56,10 +56,28 @@ export interface GossipScenarioOptions {
   crash?: number
   /** Groups of nodes paused at `faultAt` for `duration` ms each (SIGSTOP, then SIGCONT). */
   pauses?: {count: number; duration: number}[]
+  /**
+   * A network partition: at `at` (default `faultAt`) a random `fraction` (default 0.5) of the
+   * nodes is cut off from the rest for `duration` ms, then the network heals. The result's
+   * `partition` says when the views split (every node on each side had declared every node of
+   * the other side dead) and when they merged again (every running node sees every other alive).
+   */
+  partition?: {at?: number; duration: number; fraction?: number}
+  /**
+   * Degraded nodes (CPU-starved or on a bad link): `count` nodes, chosen at random, whose
+   * outgoing and incoming datagrams use `link` (e.g. {baseDelay: 600, loss: 0.3}) for the whole
+   * run. They stay alive: any dead event about them counts as a false positive.
+   */
+  degraded?: {count: number; link: LinkOptions}
   /** Parameter overrides for the chosen detector. */
   swim?: Partial<SwimConfig>
   phi?: Partial<PhiConfig>
   heartbeat?: Partial<HeartbeatConfig>
+  /**
+   * Keep every survivor's detection latency of every crash (seconds, sorted) in
+   * `detection.samples`, e.g. to plot their distribution. Off by default (N × crashes numbers).
+   */
+  detectionSamples?: boolean
   /** Every membership event, as it happens (for live displays; keep it cheap). */
   onEvent?: (now: number, node: NodeId, event: MembershipEvent) => void
 }
@@ -84,9 +102,28 @@ export interface PauseOutcome {
   incarnation: number
 }
 
+export interface PartitionOutcome {
+  /** Seconds (simulated) when the cut happened and when it healed. */
+  at: number
+  healedAt: number
+  /** The smaller side (the other side is every other node). */
+  side: NodeId[]
+  /** Seconds from the cut until every node on each side had declared every node of the other dead (null: never). */
+  splitAfter: number | null
+  /** Seconds from the heal until every running node saw every other alive again (null: not before the end). */
+  mergedAfter: number | null
+  /** Dead events about healthy nodes from the cut until merged (expected; not counted as false positives). */
+  declaredDead: number
+  /** Suspect events about healthy nodes from the cut until merged (not counted as false suspicions). */
+  suspicions: number
+}
+
 export interface GossipScenarioResult {
   /** The options after defaults. */
-  options: Required<Omit<GossipScenarioOptions, 'swim' | 'phi' | 'heartbeat' | 'onEvent' | 'network'>> & {network: LinkOptions}
+  options: Required<Omit<GossipScenarioOptions, 'swim' | 'phi' | 'heartbeat' | 'onEvent' | 'network' | 'partition' | 'detectionSamples' | 'degraded'>> & {
+    network: LinkOptions
+    partition: {at: number; duration: number; fraction: number} | null
+  }
   /** The detector's protocol period (ms): the unit of every `…Periods` figure. */
   period: number
   /** Seconds until every node knew every other as alive (null: not before the faults). */
@@ -100,6 +137,8 @@ export interface GossipScenarioResult {
     firstPeriods: Summary
     fullPeriods: Summary
     perCrash: CrashDetection[]
+    /** With `detectionSamples`: each survivor's seconds from crash to declaring it dead, sorted. */
+    samples?: number[]
   }
   /** Spread of one update to all other nodes. */
   dissemination: {member: NodeId; seconds: number | null; periods: number | null; log2N: number; c: number | null; reached: number; of: number} | null
@@ -108,6 +147,8 @@ export interface GossipScenarioResult {
   /** Same, for suspicions (SWIM only; the others do not suspect). */
   falseSuspicions: {count: number; members: NodeId[]}
   pauses: PauseOutcome[]
+  /** With the `partition` option: sides and the split/merge times. */
+  partition: PartitionOutcome | null
   /** Traffic sent per node, averaged over the window [warmup, faultAt) (or to the end without faults). */
   traffic: {
     window: [number, number]
@@ -132,7 +173,55 @@ function periodOf(kind: DetectorKind, profile: SwimProfile, o: GossipScenarioOpt
   return {...heartbeatProfiles[profile], ...(o.heartbeat ?? {})}.interval ?? heartbeatProfiles[profile].interval
 }
 
+/** Runs a scenario to the end, synchronously. */
 export function runGossipScenario(opts: GossipScenarioOptions): GossipScenarioResult {
+  const run = prepareGossipScenario(opts)
+  const wall0 = performance.now()
+  run.sim.runUntil(run.duration)
+  return run.finish(performance.now() - wall0)
+}
+
+export interface ScenarioProgress {
+  /** Simulated ms reached, of `duration`. */
+  simulated: number
+  duration: number
+  /** Wall ms spent simulating so far (time spent yielding excluded). */
+  wallMs: number
+}
+
+/**
+ * Same run as `runGossipScenario` (same seed, same result), in slices of about `sliceMs` wall
+ * time with the event loop given back in between, so a spinner can turn and `onProgress` report.
+ * Only wall time spent simulating counts towards the speed figures.
+ */
+export async function runGossipScenarioAsync(
+  opts: GossipScenarioOptions,
+  progress: {onProgress?: (p: ScenarioProgress) => void; sliceMs?: number} = {},
+): Promise<GossipScenarioResult> {
+  const run = prepareGossipScenario(opts)
+  const slice = progress.sliceMs ?? 50
+  let wallMs = 0
+  let step = 1000
+  while (run.sim.now < run.duration) {
+    const t0 = performance.now()
+    run.sim.runUntil(Math.min(run.duration, run.sim.now + step))
+    const dt = performance.now() - t0
+    wallMs += dt
+    // Aim each slice at `slice` ms of wall time.
+    step = Math.max(10, Math.min(600_000, step * (dt > 0 ? Math.min(4, Math.max(0.25, slice / dt)) : 4)))
+    progress.onProgress?.({simulated: run.sim.now, duration: run.duration, wallMs})
+    await new Promise<void>((r) => setImmediate(r))
+  }
+  return run.finish(wallMs)
+}
+
+interface PreparedScenario {
+  sim: Simulator<GossipMessage, MembershipEvent, DetectorCommand>
+  duration: number
+  finish(wallMs: number): GossipScenarioResult
+}
+
+function prepareGossipScenario(opts: GossipScenarioOptions): PreparedScenario {
   const N = opts.nodes
   if (!Number.isInteger(N) || N < 2) throw new Error('gossip scenario: nodes must be an integer ≥ 2')
   const kind = opts.detector ?? 'swim'
@@ -172,6 +261,41 @@ export function runGossipScenario(opts: GossipScenarioOptions): GossipScenarioRe
   for (const p of pauses) for (let i = 0; i < p.count; i++) pausePlan.push({member: order[k++]!, duration: p.duration})
   if (k > order.length) throw new Error('gossip scenario: more faulty nodes than nodes')
   const source = order[k] ?? 'n0'
+
+  // The partition's smaller side, drawn after every other choice so that runs without one are
+  // unchanged by its existence.
+  const part = opts.partition
+  const partAt = part ? (part.at ?? faultAt) : 0
+  const partEnd = part ? partAt + part.duration : 0
+  const sideOf = new Uint8Array(N)
+  let sideIds: NodeId[] = []
+  if (part) {
+    const f = part.fraction ?? 0.5
+    if (!(f > 0 && f < 1)) throw new Error('gossip scenario: partition fraction must be in (0, 1)')
+    if (!(part.duration > 0) || partAt < 0 || partEnd > duration) throw new Error('gossip scenario: the partition must start and end within the run')
+    const size = Math.max(1, Math.min(N - 1, Math.round(N * Math.min(f, 1 - f))))
+    sideIds = sim.random.shuffle(ids.slice()).slice(0, size).sort((a, b) => index.get(a)! - index.get(b)!)
+    for (const id of sideIds) sideOf[index.get(id)!] = 1
+  }
+  let degradedIds: NodeId[] = []
+  if (opts.degraded && opts.degraded.count > 0) {
+    degradedIds = sim.random.shuffle(ids.slice()).slice(0, opts.degraded.count)
+    for (const d of degradedIds) {
+      for (const other of ids) {
+        if (other === d) continue
+        sim.setLink(d, other, {...network, ...opts.degraded.link})
+        sim.setLink(other, d, {...network, ...opts.degraded.link})
+      }
+    }
+  }
+  let partActive = false
+  let crossDead = 0
+  let partSuspicions = 0
+  /** Pairs (obs, subj) across the cut where obs holds subj dead; split when it reaches 2·a·b. */
+  let crossDeadPairs = 0
+  let crossTarget = 0
+  let splitAt: number | null = null
+  let mergedAt: number | null = null
 
   // views[obs·N + subj]: what obs believes of subj.
   const views = new Uint8Array(N * N)
@@ -230,8 +354,20 @@ export function runGossipScenario(opts: GossipScenarioOptions): GossipScenarioRe
       liveSeenBy[s] = liveSeenBy[s]! + d
     }
     if (convergedAt === null && livePairs === N * (N - 1) && now < faultAt) convergedAt = now
+    const across = part !== undefined && sideOf[o] !== sideOf[s]
+    if (across && !isCrashed[o] && !isCrashed[s] && !everPaused[o] && !everPaused[s]) {
+      // Split: every healthy node holds every healthy node across the cut dead.
+      crossDeadPairs += (next === DEAD ? 1 : 0) - (prev === DEAD ? 1 : 0)
+      if (partActive && splitAt === null && crossDeadPairs === crossTarget) splitAt = now
+    }
+    // From the cut until the views have merged again, accusations of healthy nodes are the
+    // partition's doing: across the cut while it lasts, and on both sides when the views merge
+    // (a push-pull carrying "dead" makes the receiver suspect, as in memberlist's mergeState).
+    const partEffects = partActive || (part !== undefined && now >= partAt && mergedAt === null)
     if (e.type === 'dead') {
-      if (isCrashed[s]) {
+      if (partEffects && !isCrashed[s] && !everPaused[s]) {
+        crossDead++
+      } else if (isCrashed[s]) {
         if (Number.isNaN(firstDead[s]!)) firstDead[s] = now
         if (!isCrashed[o]) deadTimes.get(s)![o] = now
       } else if (everPaused[s]) {
@@ -241,8 +377,11 @@ export function runGossipScenario(opts: GossipScenarioOptions): GossipScenarioRe
         fp.set(e.member, (fp.get(e.member) ?? 0) + 1)
       }
     } else if (e.type === 'suspect' && !isCrashed[s] && !everPaused[s]) {
-      fsCount++
-      fs.set(e.member, (fs.get(e.member) ?? 0) + 1)
+      if (partEffects) partSuspicions++
+      else {
+        fsCount++
+        fs.set(e.member, (fs.get(e.member) ?? 0) + 1)
+      }
     }
     if (dissInc >= 0 && e.member === source && (e.type === 'update' || e.type === 'alive' || e.type === 'join') && e.incarnation >= dissInc && !dissSeen[o]) {
       dissSeen[o] = 1
@@ -260,6 +399,7 @@ export function runGossipScenario(opts: GossipScenarioOptions): GossipScenarioRe
   }
 
   let windowEnd = crashCount + pausePlan.length > 0 ? faultAt : duration
+  if (part && partAt < windowEnd) windowEnd = partAt
   if (windowEnd <= warmup) windowEnd = duration
   let snap = {udp: 0, udpB: 0, tcp: 0, tcpB: 0}
   let traffic = {udp: 0, udpB: 0, tcp: 0, tcpB: 0}
@@ -287,6 +427,47 @@ export function runGossipScenario(opts: GossipScenarioOptions): GossipScenarioRe
     sim.at(faultAt + p.duration, () => (pausedNow[index.get(p.member)!] = 0))
   }
 
+  if (part) {
+    sim.at(partAt, () => {
+      partActive = true
+      let a = 0
+      let b = 0
+      for (let i = 0; i < N; i++) if (!isCrashed[i] && !everPaused[i]) sideOf[i] ? a++ : b++
+      crossTarget = 2 * a * b
+    })
+    sim.partition([sideIds], partAt)
+    sim.heal(partEnd)
+    sim.at(partEnd, () => (partActive = false))
+    // Merged: every running node sees every other running node alive.
+    const step = Math.max(1, period / 10)
+    const check = () => {
+      if (mergedAt !== null) return
+      let down = 0
+      for (let i = 0; i < N; i++) if (isCrashed[i] || pausedNow[i]) down++
+      const up = N - down
+      // Cheap necessary condition first (counts include crashed observers), then the exact check.
+      let ok = true
+      for (let i = 0; i < N && ok; i++) {
+        if (isCrashed[i] || pausedNow[i]) continue
+        if (liveSeenBy[i]! < up - 1) ok = false
+      }
+      for (let o = 0; o < N && ok; o++) {
+        if (isCrashed[o] || pausedNow[o]) continue
+        for (let i = 0; i < N; i++) {
+          if (i === o || isCrashed[i] || pausedNow[i]) continue
+          const v = views[o * N + i]
+          if (v !== ALIVE && v !== SUSPECT) {
+            ok = false
+            break
+          }
+        }
+      }
+      if (ok) mergedAt = sim.now
+      else if (sim.now + step <= duration) sim.at(sim.now + step, check)
+    }
+    sim.at(partEnd, check)
+  }
+
   // After each resume, watch for the moment every other running node sees the member alive again.
   const recovered = new Float64Array(N).fill(NaN)
   const watch = (i: number, from: number) => {
@@ -300,9 +481,7 @@ export function runGossipScenario(opts: GossipScenarioOptions): GossipScenarioRe
   }
   for (const p of pausePlan) watch(index.get(p.member)!, faultAt + p.duration)
 
-  const wall0 = performance.now()
-  sim.runUntil(duration)
-  const wallMs = performance.now() - wall0
+  const finish = (wallMs: number): GossipScenarioResult => {
 
   // Full detection: every survivor has the victim dead.
   const perCrash: CrashDetection[] = crashed.map((id) => {
@@ -324,6 +503,19 @@ export function runGossipScenario(opts: GossipScenarioOptions): GossipScenarioRe
       full: last === null ? null : (last - crashAt) / 1000,
     }
   })
+  let samples: number[] | undefined
+  if (opts.detectionSamples) {
+    samples = []
+    for (const id of crashed) {
+      const s = index.get(id)!
+      const times = deadTimes.get(s)!
+      for (let o = 0; o < N; o++) {
+        if (o === s || isCrashed[o] || everPaused[o] || views[o * N + s] !== DEAD) continue
+        samples.push(Math.round(times[o]! - crashAt) / 1000)
+      }
+    }
+    samples.sort((a, b) => a - b)
+  }
   const firsts = perCrash.filter((c) => c.first !== null).map((c) => c.first!)
   const fulls = perCrash.filter((c) => c.full !== null).map((c) => c.full!)
   const simSeconds = duration / 1000
@@ -333,7 +525,22 @@ export function runGossipScenario(opts: GossipScenarioOptions): GossipScenarioRe
   const log2N = Math.log2(N)
 
   return {
-    options: {nodes: N, detector: kind, profile, bootstrap, seed, duration, warmup, disseminateAt, faultAt, loss, crash: crashCount, pauses, network},
+    options: {
+      nodes: N,
+      detector: kind,
+      profile,
+      bootstrap,
+      seed,
+      duration,
+      warmup,
+      disseminateAt,
+      faultAt,
+      loss,
+      crash: crashCount,
+      pauses,
+      network,
+      partition: part ? {at: partAt, duration: part.duration, fraction: part.fraction ?? 0.5} : null,
+    },
     period,
     convergedAt: convergedAt === null ? null : convergedAt / 1000,
     detection: {
@@ -344,6 +551,7 @@ export function runGossipScenario(opts: GossipScenarioOptions): GossipScenarioRe
       firstPeriods: summarize(firsts.map((x) => (x * 1000) / period)),
       fullPeriods: summarize(fulls.map((x) => (x * 1000) / period)),
       perCrash,
+      ...(samples ? {samples} : {}),
     },
     dissemination:
       disseminateAt === false
@@ -370,6 +578,17 @@ export function runGossipScenario(opts: GossipScenarioOptions): GossipScenarioRe
         incarnation: core?.self().incarnation ?? 0,
       }
     }),
+    partition: part
+      ? {
+          at: partAt / 1000,
+          healedAt: partEnd / 1000,
+          side: sideIds,
+          splitAfter: splitAt === null ? null : (splitAt - partAt) / 1000,
+          mergedAfter: mergedAt === null ? null : (mergedAt - partEnd) / 1000,
+          declaredDead: crossDead,
+          suspicions: partSuspicions,
+        }
+      : null,
     traffic: {
       window: [warmup / 1000, windowEnd / 1000],
       udpMessagesPerNodePerSecond: udpRate,
@@ -386,4 +605,6 @@ export function runGossipScenario(opts: GossipScenarioOptions): GossipScenarioRe
       eventsPerSecond: sim.stats.processed / (wallMs / 1000),
     },
   }
+  }
+  return {sim, duration, finish}
 }

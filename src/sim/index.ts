@@ -9,4 +9,15 @@ export {Rng, splitmix32, hashString, seedOf} from './random.js'
 export {EventHeap, type Scheduled} from './heap.js'
 export {defaultLink, resolveLink, sampleDelay, type LinkOptions, type ResolvedLink} from './network.js'
 export {summarize, percentile, type Summary} from './stats.js'
-export {runGossipScenario, type GossipScenarioOptions, type GossipScenarioResult, type CrashDetection, type PauseOutcome} from './gossip-scenario.js'
+export {
+  runGossipScenario,
+  runGossipScenarioAsync,
+  type GossipScenarioOptions,
+  type GossipScenarioResult,
+  type CrashDetection,
+  type PauseOutcome,
+  type PartitionOutcome,
+  type ScenarioProgress,
+} from './gossip-scenario.js'
+export {parseDetectorParams, detectorParams, compareDetectors, comparisonRow, type ComparisonRow, type DetectorOverrides, type ParamValue} from './gossip-params.js'
+export {asciiHistogram, type HistogramOptions} from './plot.js'
