@@ -1,3 +1,5 @@
+import {formatNumber} from '../src/cli/format.js'
+
 /**
  * The shape every bench suite returns, and the printer for it. A comparison always carries both
  * sides measured in the same run and a `ratio` where > 1 means dtk is ahead of the baseline.
@@ -48,15 +50,7 @@ export interface SuiteOptions {
 
 export type Suite = (opts: SuiteOptions) => Promise<SuiteResult>
 
-function fmt(n: number): string {
-  if (!Number.isFinite(n)) return String(n)
-  const abs = Math.abs(n)
-  if (abs >= 1e6) return (n / 1e6).toFixed(2) + 'M'
-  if (abs >= 1e4) return (n / 1e3).toFixed(1) + 'k'
-  if (abs >= 100) return n.toFixed(0)
-  if (abs >= 1) return n.toFixed(2)
-  return n.toPrecision(3)
-}
+const fmt = formatNumber
 
 function mark(met: boolean | undefined): string {
   return met === undefined ? '' : met ? 'goal met' : 'GOAL MISSED'

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {DtkCommand, formatDuration, parseDuration, renderTable, startProgress} from '../../src/cli/index.js'
+import {DtkCommand, formatDuration, parseDuration, renderTable, startProgress, formatNumber} from '../../src/cli/index.js'
 import {UsageError} from '../../src/errors/index.js'
 import type {DetectorKind, SwimProfile} from '../../src/gossip/index.js'
 import type {ComparisonRow, GossipScenarioOptions, GossipScenarioResult, Summary} from '../../src/sim/index.js'
@@ -213,15 +213,7 @@ function parsePause(text: string): {count: number; duration: number} {
   return {count: Number(m[1]), duration}
 }
 
-function fmt(n: number): string {
-  if (!Number.isFinite(n)) return '-'
-  const a = Math.abs(n)
-  if (a >= 1e6) return (n / 1e6).toFixed(2) + 'M'
-  if (a >= 1e4) return (n / 1e3).toFixed(1) + 'k'
-  if (a >= 100) return n.toFixed(0)
-  if (a >= 10) return n.toFixed(1)
-  return n.toFixed(2)
-}
+const fmt = formatNumber
 
 function fmtS(n: number): string {
   return Number.isFinite(n) ? n.toFixed(2) : '-'
