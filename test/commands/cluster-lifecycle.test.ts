@@ -1,5 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {alive, dtk, killAllUnder, processesMentioning, recordedPids, tempDir} from '../helpers/cli.js'
+import {spawn} from 'node:child_process'
+import {alive, dtk, killAllUnder, processesMentioning, recordedPids, runJs, tempDir, waitFor} from '../helpers/cli.js'
 
 /**
  * The foundation's story, told through the built CLI on real processes and ports:
@@ -110,6 +111,29 @@ describe('a local cluster driven through the CLI', () => {
     expect(evs.filter((e) => e.type === 'node.start' && e.node === 'n3').length).toBe(2)
     const ts = evs.map((e) => e.ts)
     expect([...ts].sort((a, b) => a - b)).toEqual(ts)
+  })
+
+  it('events --follow streams new events as JSONL until interrupted', async () => {
+    const child = spawn(process.execPath, [runJs, 'cluster', 'events', '--follow', '--json'], {env: {...process.env, DTK_STATE_DIR: stateDir}, stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    try {
+      await waitFor(() => out.includes('"type":"cluster.up"'), 10_000, 'the existing events')
+      const t0 = Date.now()
+      expect((await run('pause', 'n5')).code).toBe(0)
+      expect((await run('resume', 'n5')).code).toBe(0)
+      const fresh = () =>
+        out
+          .split('\n')
+          .filter((l) => l.endsWith('}'))
+          .map((l) => JSON.parse(l) as {ts: number; type: string; target?: string})
+          .filter((e) => e.ts >= t0 && e.target === 'n5')
+      await waitFor(() => fresh().some((e) => e.type === 'fault.resume'), 10_000, 'the new events to stream')
+      expect(fresh().map((e) => e.type)).toEqual(['fault.pause', 'fault.resume'])
+    } finally {
+      child.kill('SIGINT')
+    }
+    await new Promise((r) => child.once('close', r))
   })
 
   it('unknown nodes and bad flags are one-line usage errors with exit code 2', async () => {
