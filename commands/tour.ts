@@ -28,9 +28,12 @@ export default class Tour extends DtkCommand {
           const {confirm} = await import('@inquirer/prompts')
           if (!(await confirm({message: `Next: ${step.title.toLowerCase()}?`, default: true}))) break
         }
-        const progress = await startProgress(step.title, {enabled: !this.jsonEnabled()})
-        const res = await step.run({ref, nodes: 5})
-        progress.succeed(step.title)
+        const progress = await startProgress(`${step.title}…`, {enabled: !this.jsonEnabled()})
+        const res = await step.run({ref, nodes: 5}).catch((error: unknown) => {
+          progress.fail(step.title)
+          throw error
+        })
+        progress.clear()
         done.push({id: step.id, title: step.title, ...res})
         this.out(`\n${paint('bold', `${i + 1}. ${step.title}`)}`)
         for (const line of res.lines) this.out(`   ${line}`)

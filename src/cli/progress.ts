@@ -7,9 +7,11 @@ export interface Progress {
   update(text: string): void
   succeed(text: string): void
   fail(text: string): void
+  /** Removes the spinner without a trace, for when stdout is about to say the same thing. */
+  clear(): void
 }
 
-const silent: Progress = {update() {}, succeed() {}, fail() {}}
+const silent: Progress = {update() {}, succeed() {}, fail() {}, clear() {}}
 
 export async function startProgress(text: string, opts: {enabled?: boolean} = {}): Promise<Progress> {
   if (opts.enabled === false || !process.stderr.isTTY) return silent
@@ -24,6 +26,9 @@ export async function startProgress(text: string, opts: {enabled?: boolean} = {}
     },
     fail(t) {
       spinner.fail(t)
+    },
+    clear() {
+      spinner.stop()
     },
   }
 }
