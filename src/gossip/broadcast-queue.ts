@@ -51,9 +51,10 @@ export class BroadcastQueue<T> {
   /**
    * Takes updates that fit in `budget` bytes (each costing its size plus `overhead`), least
    * transmitted first, and counts one transmission each; updates that reach `limit` leave the
-   * queue. Appends the payloads to `into` and returns the bytes used.
+   * queue. Appends the payloads to `into` and returns the bytes used. Items whose key is in
+   * `skip` (already in the message by other means) are left queued, untouched.
    */
-  take(budget: number, overhead: number, limit: number, into: T[]): number {
+  take(budget: number, overhead: number, limit: number, into: T[], skip?: readonly string[]): number {
     let used = 0
     let misses = 0
     const moved: QueuedBroadcast<T>[] = []
@@ -61,6 +62,7 @@ export class BroadcastQueue<T> {
       const lvl = this.levels[t]!
       for (let i = lvl.length - 1; i >= 0; i--) {
         const item = lvl[i]!
+        if (skip !== undefined && skip.includes(item.key)) continue
         const cost = item.bytes + overhead
         if (used + cost > budget) {
           // Updates are of similar size: after a few that do not fit, the message is full.

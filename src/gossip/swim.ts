@@ -65,6 +65,9 @@ function internId(id: NodeId): number {
 
 const EMPTY_TAGS: Tags = Object.freeze({}) as Tags
 
+/** Bytes of corrections of stale accusations answered per message received (an alive update is ~30 bytes plus tags). */
+const MAX_CORRECTION_BYTES = 512
+
 function isLive(s: MemberState): boolean {
   return s === 'alive' || s === 'suspect'
 }
@@ -110,7 +113,13 @@ export class SwimCore implements Detector<SwimMessage> {
   private seq = 0
   /** Indirect probes we run for others: our ping seq → the requester and its seq. */
   private readonly indirect = new Map<number, {requester: NodeId; seq: number}>()
+  /** A gossip round is scheduled (timer set, or due at the end of this input). */
   private gossipArmed = false
+  /** The round is due now: run it once this input's updates are all queued. */
+  private gossipDue = false
+  private lastGossip = -Infinity
+  /** When the armed gossip timer fires. */
+  private gossipAt = Infinity
   private readonly initial: NodeId[]
 
   constructor(opts: SwimOptions) {
@@ -193,7 +202,7 @@ export class SwimCore implements Detector<SwimMessage> {
     this.b.timer('reconnect', now + c.reconnectInterval)
     // Join: a full state exchange with every seed (memberlist Join → pushPullNode(join=true)).
     for (const s of this.seeds) this.sendPushPull(s, true, false)
-    return this.b.out
+    return this.done()
   }
 
   receive(from: NodeId, msg: SwimMessage, now: number): Output<SwimMessage, MembershipEvent> {
@@ -210,16 +219,21 @@ export class SwimCore implements Detector<SwimMessage> {
           const r = this.rec(from)
           if (r && (r.state === 'suspect' || r.state === 'dead')) updates.push({kind: r.state, node: from, inc: r.inc, from: this.id})
         }
+        // Stale accusations the pinger carried are answered in the ack itself (see `merge`).
+        for (const c of this.corrections) updates.push(c)
+        this.corrections.length = 0
         this.sendUpdates(from, {type: 'ack', seq: msg.seq, updates})
         break
       }
       case 'ack':
         this.merge(msg.updates)
+        this.sendCorrections(from)
         this.onAck(msg.seq)
         break
       case 'ping-req': {
         // SWIM §3.1: probe the target on the requester's behalf, relay its ack.
         this.merge(msg.updates)
+        this.sendCorrections(from)
         const seq = ++this.seq
         this.indirect.set(seq, {requester: from, seq: msg.seq})
         this.sendUpdates(msg.target, {type: 'ping', seq, target: msg.target, updates: []})
@@ -233,13 +247,14 @@ export class SwimCore implements Detector<SwimMessage> {
         break
       case 'gossip':
         this.merge(msg.updates)
+        this.sendCorrections(from)
         break
       case 'push-pull':
         this.mergeState(msg.states, from)
         if (!msg.reply) this.sendPushPull(from, msg.join, true)
         break
     }
-    return this.b.out
+    return this.done()
   }
 
   tick(key: string, now: number): Output<SwimMessage, MembershipEvent> {
@@ -260,7 +275,7 @@ export class SwimCore implements Detector<SwimMessage> {
         this.indirectProbe()
         break
       case 'gossip':
-        this.gossip()
+        this.gossip(true)
         break
       case 'push-pull': {
         if (this.leaving) break
@@ -282,6 +297,7 @@ export class SwimCore implements Detector<SwimMessage> {
       }
       default:
         if (key.startsWith('suspect:')) this.suspicionExpired(key.slice(8))
+        else if (key.startsWith('recheck:')) this.recheck(key.slice(8))
         else if (key.startsWith('nack:')) {
           const seq = Number(key.slice(5))
           const ind = this.indirect.get(seq)
@@ -291,7 +307,7 @@ export class SwimCore implements Detector<SwimMessage> {
           }
         }
     }
-    return this.b.out
+    return this.done()
   }
 
   command(cmd: DetectorCommand, now: number): Output<SwimMessage, MembershipEvent> {
@@ -317,7 +333,7 @@ export class SwimCore implements Detector<SwimMessage> {
         this.broadcast({kind: 'alive', node: this.id, inc: this.inc, tags: this.tags})
         break
     }
-    return this.b.out
+    return this.done()
   }
 
   // ---- failure detection (SWIM §3.1, §4.3) -------------------------------------------------
@@ -400,12 +416,54 @@ export class SwimCore implements Detector<SwimMessage> {
   // ---- membership rules (SWIM §4.2; memberlist aliveNode/suspectNode/deadNode) ---------------
 
   private merge(updates: Update[]): void {
+    this.corrections.length = 0
     for (let i = 0; i < updates.length; i++) {
       const u = updates[i]!
       if (u.kind === 'alive') this.onAlive(u)
       else if (u.kind === 'suspect') this.onSuspect(u)
       else this.onDead(u)
     }
+  }
+
+  /**
+   * Alive updates answering stale accusations in the message being merged, for its sender.
+   *
+   * SWIM §4.2 orders a member's states by incarnation: a suspect or dead message at an older
+   * incarnation than an alive one we hold has been refuted, and its sender, still spreading it,
+   * has evidently not heard the refutation. Infection-style gossip with a bounded retransmit
+   * count (RetransmitMult · ceil(log10(N + 1)), memberlist's TransmitLimitedQueue) leaves such
+   * a member now and then — at 5–10 % loss and N ≈ 100, a refutation sent ~8 times per node
+   * misses some node every few minutes — and that node then holds an unconfirmed suspicion for
+   * Lifeguard's maximum timeout (6 × the minimum, ≈ 48 s) and declares a live member dead. The
+   * suspect itself could not help: it ignores accusations below its own incarnation (memberlist
+   * suspectNode/deadNode do too), even when the accuser tells it so directly in a Buddy System
+   * probe. memberlist's only remedy is the push-pull anti-entropy (every 90 s at N = 100), too
+   * rare for a 48 s window. dtk answers the sender at once with the newer alive message —
+   * piggybacked on the ack for a ping, else in one small gossip datagram — so every member still
+   * spreading a refuted accusation is corrected by the first member that knows better, the
+   * suspect included (targeted anti-entropy, nothing sent while views agree).
+   */
+  private readonly corrections: Update[] = []
+
+  /** A suspect/dead update about `node` at incarnation `inc` was stale: queue the alive that refutes it. */
+  private correct(node: NodeId, inc: number, tags: Tags): void {
+    const c = this.corrections
+    // An extension, so plain SWIM (lifeguard: false) stays as published.
+    if (!this.config.lifeguard) return
+    let bytes = 0
+    for (let i = 0; i < c.length; i++) {
+      if (c[i]!.node === node) return
+      bytes += updateSize(c[i]!)
+    }
+    const u: Update = {kind: 'alive', node, inc, tags}
+    if (bytes + updateSize(u) <= MAX_CORRECTION_BYTES) c.push(u)
+  }
+
+  private sendCorrections(to: NodeId): void {
+    if (this.corrections.length === 0) return
+    const updates = this.corrections.slice()
+    this.corrections.length = 0
+    this.sendUpdates(to, {type: 'gossip', updates})
   }
 
   /** Push-pull merge: a remote "dead" only makes us suspect (memberlist mergeState), so the member gets its chance to refute. */
@@ -415,6 +473,8 @@ export class SwimCore implements Detector<SwimMessage> {
       else if (s.state === 'left') this.onDead({kind: 'dead', node: s.id, inc: s.inc, from: s.id})
       else this.onSuspect({kind: 'suspect', node: s.id, inc: s.inc, from})
     }
+    // A push-pull is already a two-way exchange of full state: nothing to correct separately.
+    this.corrections.length = 0
   }
 
   private onAlive(u: Update): void {
@@ -447,7 +507,8 @@ export class SwimCore implements Detector<SwimMessage> {
       r.lastChange = this.now
       this.b.event({type: 'update', member: r.id, incarnation: r.inc, tags: r.tags})
     }
-    this.broadcast(u)
+    // News that clears an accusation travels on the leading edge (see `broadcast`).
+    this.broadcast(u, prev !== 'alive' && this.config.lifeguard)
   }
 
   private addMember(id: NodeId, inc: number, tags: Tags): void {
@@ -475,10 +536,13 @@ export class SwimCore implements Detector<SwimMessage> {
     if (u.node === this.id) {
       // SWIM §4.2: the accused refutes with a higher incarnation. Lifeguard (Local Health Aware Probe): being
       // accused hints that we are the slow one, so our health score rises too.
-      if (u.inc >= this.inc && !this.leaving) this.refute(u.inc)
+      if (this.leaving) return
+      if (u.inc >= this.inc) this.refute(u.inc)
+      else this.correct(this.id, this.inc, this.tags)
       return
     }
     const r = this.rec(u.node)
+    if (r && u.inc < r.inc && r.state === 'alive') this.correct(r.id, r.inc, r.tags)
     if (!r || u.inc < r.inc || r.state === 'dead' || r.state === 'left') return
     if (r.state === 'suspect' && u.inc === r.inc) {
       // Lifeguard (Local Health Aware Suspicion): an independent confirmation shortens the timeout; re-gossip it so
@@ -497,6 +561,7 @@ export class SwimCore implements Detector<SwimMessage> {
     if (r.state !== 'suspect') this.setState(r, 'suspect')
     r.suspicion = new Suspicion(from, this.now, this.bounds())
     this.b.timer(`suspect:${r.id}`, r.suspicion.deadline())
+    if (this.config.lifeguard) this.b.timer(`recheck:${r.id}`, this.now + r.suspicion.bounds.min * (0.25 + 0.25 * this.rng.next()))
     this.b.event({type: 'suspect', member: r.id, incarnation: r.inc, by: from})
     this.broadcast(u)
   }
@@ -504,10 +569,13 @@ export class SwimCore implements Detector<SwimMessage> {
   private onDead(u: Update): void {
     const from = u.from ?? u.node
     if (u.node === this.id) {
-      if (u.inc >= this.inc && !this.leaving) this.refute(u.inc)
+      if (this.leaving) return
+      if (u.inc >= this.inc) this.refute(u.inc)
+      else this.correct(this.id, this.inc, this.tags)
       return
     }
     const r = this.rec(u.node)
+    if (r && u.inc < r.inc && r.state === 'alive' && from !== u.node) this.correct(r.id, r.inc, r.tags)
     if (!r || u.inc < r.inc || r.state === 'dead' || r.state === 'left') return
     const left = from === u.node
     this.clearSuspicion(r)
@@ -523,7 +591,7 @@ export class SwimCore implements Detector<SwimMessage> {
     this.version++
     this.selfChange = this.now
     if (this.config.lifeguard) this.awareness.applyDelta(1)
-    this.broadcast({kind: 'alive', node: this.id, inc: this.inc, tags: this.tags})
+    this.broadcast({kind: 'alive', node: this.id, inc: this.inc, tags: this.tags}, this.config.lifeguard)
   }
 
   private bounds(): SuspicionBounds {
@@ -537,7 +605,33 @@ export class SwimCore implements Detector<SwimMessage> {
     if (r.suspicion) {
       r.suspicion = null
       this.b.cancel(`suspect:${r.id}`)
+      if (this.config.lifeguard) this.b.cancel(`recheck:${r.id}`)
     }
+  }
+
+  /**
+   * Lifeguard Buddy System, made certain: every member holding a suspicion pings the suspect
+   * itself, carrying the suspicion, once between ¼ and ½ of the minimum suspicion timeout and
+   * then every half minimum until the suspicion ends. The paper's buddy system (memberlist
+   * probeNode) only piggybacks the suspicion on a probe the round-robin happens to send, and a
+   * given member probes a given suspect within the timeout only with probability ≈ timeout / (N·T)
+   * (under ½ for the 48 s maximum at N = 100). A live suspect answers in the ack with its
+   * refutation — a fresh one if this is news to it, else its current alive message (see
+   * `corrections`) — so a member that missed the refutation's gossip (which reaches everyone only
+   * with high probability) learns it before its timer can fire. This ping is not a probe: its
+   * silence proves nothing and counts for nothing (no confirmation, no health penalty), so a
+   * slow member is not accused harder. It carries nothing else, and costs one small ping (and
+   * ack) per suspicion and holder every half minimum timeout, nothing while no one is suspected.
+   */
+  private recheck(id: NodeId): void {
+    const r = this.rec(id)
+    if (!r || r.state !== 'suspect' || !r.suspicion || this.leaving) return
+    // Only the suspicion: queued updates are not spent on a member that may well be gone (or
+    // across a partition), which would starve their spread among the living.
+    const msg: SwimMessage = {type: 'ping', seq: ++this.seq, target: id, updates: [{kind: 'suspect', node: id, inc: r.inc, from: this.id}]}
+    this.b.send(id, msg, 'udp', envelopeSize(msg) + updateSize(msg.updates[0]!))
+    const half = r.suspicion.bounds.min / 2
+    this.b.timer(`recheck:${id}`, this.now + half * (0.75 + 0.5 * this.rng.next()))
   }
 
   private setState(r: Rec, s: MemberState): void {
@@ -550,12 +644,40 @@ export class SwimCore implements Detector<SwimMessage> {
 
   // ---- dissemination (SWIM §4.1) -----------------------------------------------------------
 
-  private broadcast(u: Update): void {
+  /**
+   * Queues an update and makes sure a gossip round will carry it. memberlist runs gossip() on a
+   * free-running GossipInterval ticker, so news waits a random 0–200 ms (LAN) at each hop. dtk
+   * keeps no idle timer: the first update queued arms a round one interval later, which batches
+   * whatever else arrives meanwhile (under loss, bursts of suspicions) but is the ticker's worst
+   * phase, a full 200 ms per hop — the "alive again" steps of 200 ms seen on real processes,
+   * 0.6–0.75 s at N = 50. So `urgent` updates, the ones that clear an accusation (a refutation,
+   * and an alive message about a member we held suspect or dead), use a leading-edge rate
+   * limit instead: if the last round was at least GossipInterval ago the round runs at the end
+   * of the current input, else at last round + GossipInterval. Never more than one round per
+   * interval, as with memberlist's ticker; with fanout GossipNodes = 3 the first wave of a
+   * refutation reaches ≈ 94 % of the members within milliseconds (1 − s = 1 − e^(−3(1−s))), and
+   * the next round, one interval later, nearly all of the rest.
+   */
+  private broadcast(u: Update, urgent = false): void {
     this.queue.enqueue(u.node, u, updateSize(u))
-    if (!this.gossipArmed) {
+    const soonest = this.lastGossip + this.config.gossipInterval
+    if (urgent && soonest <= this.now) {
+      this.gossipDue = true
       this.gossipArmed = true
-      this.b.timer('gossip', this.now + this.config.gossipInterval)
+    } else if (!this.gossipArmed || (urgent && soonest < this.gossipAt)) {
+      this.gossipArmed = true
+      this.gossipAt = urgent ? soonest : this.now + this.config.gossipInterval
+      this.b.timer('gossip', this.gossipAt)
     }
+  }
+
+  /** Ends an input: runs a gossip round that became due during it, then hands out the output. */
+  private done(): Output<SwimMessage, MembershipEvent> {
+    if (this.gossipDue) {
+      this.gossipDue = false
+      this.gossip(false)
+    }
+    return this.b.out
   }
 
   /**
@@ -564,16 +686,20 @@ export class SwimCore implements Detector<SwimMessage> {
    */
   private sendUpdates(to: NodeId, msg: SwimMessage & {updates: Update[]}): void {
     let used = envelopeSize(msg)
-    for (const u of msg.updates) used += updateSize(u)
+    const n = msg.updates.length
+    for (let i = 0; i < n; i++) used += updateSize(msg.updates[i]!)
     if (this.queue.length > 0) {
-      used += this.queue.take(this.config.udpBufferSize - used, 0, retransmitLimit(this.config.retransmitMult, this.clusterSize()), msg.updates)
+      // Members already covered by the message (a buddy suspicion, a correction) are not sent twice.
+      const skip = n === 0 ? undefined : msg.updates.map((u) => u.node)
+      used += this.queue.take(this.config.udpBufferSize - used, 0, retransmitLimit(this.config.retransmitMult, this.clusterSize()), msg.updates, skip)
     }
     this.b.send(to, msg, 'udp', used)
   }
 
   /** memberlist gossip(): queued updates also go out to GossipNodes random members each GossipInterval. */
-  private gossip(): void {
+  private gossip(onTimer: boolean): void {
     const c = this.config
+    this.lastGossip = this.now
     if (this.queue.length > 0) {
       const targets = this.randomMembers(
         c.gossipNodes,
@@ -584,8 +710,12 @@ export class SwimCore implements Detector<SwimMessage> {
         this.sendUpdates(t, {type: 'gossip', updates: []})
       }
     }
-    if (this.queue.length > 0) this.b.timer('gossip', this.now + c.gossipInterval)
-    else this.gossipArmed = false
+    if (this.queue.length > 0) this.b.timer('gossip', (this.gossipAt = this.now + c.gossipInterval))
+    else {
+      this.gossipArmed = false
+      this.gossipAt = Infinity
+      if (!onTimer) this.b.cancel('gossip')
+    }
   }
 
   /** Bumped on every change a snapshot would show, so an unchanged view is not rebuilt per push-pull. */

@@ -320,6 +320,21 @@ function prepareGossipScenario(opts: GossipScenarioOptions): PreparedScenario {
   const dissSeen = new Uint8Array(N)
   const survivors = N - crashCount
   for (const id of crashed) deadTimes.set(index.get(id)!, new Float64Array(N))
+  const pauseEnds: number[] = new Array(N).fill(NaN)
+  /** Per paused member: ms from its resume until every other running node saw it alive again. */
+  const recovered = new Float64Array(N).fill(NaN)
+
+  /** Every other running node (not crashed, not paused) holds `s` alive or suspect. */
+  const aliveEverywhere = (s: number): boolean => {
+    // The count includes crashed observers' frozen views: a cheap necessary condition first.
+    if (liveSeenBy[s]! < survivors - 1) return false
+    for (let o = 0; o < N; o++) {
+      if (o === s || isCrashed[o] || pausedNow[o]) continue
+      const v = views[o * N + s]
+      if (v !== ALIVE && v !== SUSPECT) return false
+    }
+    return true
+  }
 
   sim.onEvent((now, node, e) => {
     opts.onEvent?.(now, node, e)
@@ -348,12 +363,14 @@ function prepareGossipScenario(opts: GossipScenarioOptions): PreparedScenario {
     views[cell] = next
     const wasLive = prev === ALIVE || prev === SUSPECT
     const isLiveNow = next === ALIVE || next === SUSPECT
-    if (wasLive !== isLiveNow) {
-      const d = isLiveNow ? 1 : -1
+    const d = wasLive === isLiveNow ? 0 : isLiveNow ? 1 : -1
+    if (d !== 0) {
       livePairs += d
       liveSeenBy[s] = liveSeenBy[s]! + d
     }
     if (convergedAt === null && livePairs === N * (N - 1) && now < faultAt) convergedAt = now
+    // Alive again everywhere, to the event (the state at the resume instant is checked there).
+    if (d > 0 && everPaused[s] && now >= pauseEnds[s]! && Number.isNaN(recovered[s]!) && aliveEverywhere(s)) recovered[s] = now - pauseEnds[s]!
     const across = part !== undefined && sideOf[o] !== sideOf[s]
     if (across && !isCrashed[o] && !isCrashed[s] && !everPaused[o] && !everPaused[s]) {
       // Split: every healthy node holds every healthy node across the cut dead.
@@ -410,7 +427,6 @@ function prepareGossipScenario(opts: GossipScenarioOptions): PreparedScenario {
     traffic = {udp: t.udp - snap.udp, udpB: t.udpB - snap.udpB, tcp: t.tcp - snap.tcp, tcpB: t.tcpB - snap.tcpB}
   })
 
-  const pauseEnds: number[] = new Array(N).fill(NaN)
   sim.at(faultAt, () => {
     for (const id of crashed) isCrashed[index.get(id)!] = 1
     for (const p of pausePlan) {
@@ -468,18 +484,14 @@ function prepareGossipScenario(opts: GossipScenarioOptions): PreparedScenario {
     sim.at(partEnd, check)
   }
 
-  // After each resume, watch for the moment every other running node sees the member alive again.
-  const recovered = new Float64Array(N).fill(NaN)
-  const watch = (i: number, from: number) => {
-    const step = Math.max(1, period / 10)
-    const check = () => {
-      if (!Number.isNaN(recovered[i]!)) return
-      if (liveSeenBy[i]! >= survivors - 1) recovered[i] = sim.now - from
-      else if (sim.now + step <= duration) sim.at(sim.now + step, check)
-    }
-    sim.at(from, check)
+  // At each resume: a member never lost is alive everywhere at once (0); otherwise the membership
+  // event that completes the count sets the time (in onEvent above).
+  for (const p of pausePlan) {
+    const i = index.get(p.member)!
+    sim.at(faultAt + p.duration, () => {
+      if (Number.isNaN(recovered[i]!) && aliveEverywhere(i)) recovered[i] = 0
+    })
   }
-  for (const p of pausePlan) watch(index.get(p.member)!, faultAt + p.duration)
 
   const finish = (wallMs: number): GossipScenarioResult => {
 
