@@ -46,7 +46,7 @@ export function newCounters(): GossipCounters {
 }
 
 const HELP: Record<keyof GossipCounters, string> = {
-  probes: 'direct probes (ping) sent',
+  probes: 'pings sent: direct probes, and re-checks of members this node holds suspect',
   acks: 'acks received',
   nacks: 'nacks received (Lifeguard)',
   indirectProbes: 'indirect probe requests (ping-req) sent',
