@@ -549,7 +549,7 @@ export class SwimCore implements Detector<SwimMessage> {
       // others count it too.
       if (r.suspicion && r.suspicion.confirm(from)) {
         this.b.timer(`suspect:${r.id}`, r.suspicion.deadline())
-        this.broadcast(u)
+        this.broadcast(u, this.config.lifeguard)
       }
       return
     }
@@ -563,7 +563,9 @@ export class SwimCore implements Detector<SwimMessage> {
     this.b.timer(`suspect:${r.id}`, r.suspicion.deadline())
     if (this.config.lifeguard) this.b.timer(`recheck:${r.id}`, this.now + r.suspicion.bounds.min * (0.25 + 0.25 * this.rng.next()))
     this.b.event({type: 'suspect', member: r.id, incarnation: r.inc, by: from})
-    this.broadcast(u)
+    // Every holder's timer runs from the moment it hears (and counts confirmations from then):
+    // an accusation and its confirmations travel on the leading edge too (see `broadcast`).
+    this.broadcast(u, this.config.lifeguard)
   }
 
   private onDead(u: Update): void {
@@ -583,7 +585,8 @@ export class SwimCore implements Detector<SwimMessage> {
     this.version++
     this.setState(r, left ? 'left' : 'dead')
     this.b.event(left ? {type: 'leave', member: r.id, incarnation: r.inc} : {type: 'dead', member: r.id, incarnation: r.inc, by: from})
-    this.broadcast(u)
+    // A verdict is final news: the members still waiting on their own timers learn it at once.
+    this.broadcast(u, this.config.lifeguard)
   }
 
   private refute(accused: number): void {
@@ -657,6 +660,14 @@ export class SwimCore implements Detector<SwimMessage> {
    * interval, as with memberlist's ticker; with fanout GossipNodes = 3 the first wave of a
    * refutation reaches ≈ 94 % of the members within milliseconds (1 − s = 1 − e^(−3(1−s))), and
    * the next round, one interval later, nearly all of the rest.
+   *
+   * Accusations are urgent too (with Lifeguard): a new suspicion, a confirmation that moved a
+   * deadline, and a dead verdict. At a full 200 ms per hop a suspicion took 0.5–0.8 s to reach
+   * every member at N = 50, and each member's timer (and its count of confirmations) runs from
+   * the moment it hears; the dead verdict then took as long again, so most survivors hit their
+   * own, later timers before the verdict reached them and "every survivor" trailed the first
+   * detection by 0.3–1 s on real processes and in the simulator alike. Only the timing changes:
+   * the suspicion timeouts, the confirmations needed and the one-round-per-interval limit stand.
    */
   private broadcast(u: Update, urgent = false): void {
     this.queue.enqueue(u.node, u, updateSize(u))

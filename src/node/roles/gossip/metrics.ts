@@ -22,6 +22,8 @@ export interface GossipCounters {
   rejected: number
   /** Messages the core wanted sent to a member whose address is not known yet. */
   unroutable: number
+  /** UDP messages that did not fit one datagram and went out with their updates split off. */
+  splits: number
 }
 
 export function newCounters(): GossipCounters {
@@ -42,6 +44,7 @@ export function newCounters(): GossipCounters {
     bytesOut: 0,
     rejected: 0,
     unroutable: 0,
+    splits: 0,
   }
 }
 
@@ -62,6 +65,7 @@ const HELP: Record<keyof GossipCounters, string> = {
   bytesOut: 'gossip bytes sent',
   rejected: 'packets dropped for failing authentication or decoding',
   unroutable: 'messages not sent because the member address was unknown',
+  splits: 'UDP messages too large for one datagram, sent with their piggybacked updates split off',
 }
 
 function snake(s: string): string {

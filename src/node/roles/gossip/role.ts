@@ -1,7 +1,7 @@
 import {randomInt} from 'node:crypto'
 import {pack, unpack} from 'msgpackr'
 import type {Output} from '../../../core/index.js'
-import {createDetector, type Detector, type DetectorKind, type GossipMessage, type Member, type MembershipEvent, type SwimProfile, type Tags} from '../../../gossip/index.js'
+import {createDetector, swimProfiles, type Detector, type DetectorKind, type GossipMessage, type Member, type MembershipEvent, type SwimProfile, type Tags} from '../../../gossip/index.js'
 import {Keyring, parseKey} from '../../../security/index.js'
 import {Rng} from '../../../sim/index.js'
 import {UdpEndpoint, type PeerAddress} from '../../../transport/index.js'
@@ -115,7 +115,7 @@ export class GossipShell implements Role {
       seeds: ctx.seedPeers.map((p) => p.id),
       tags: {...this.opts.tags, addr: `${host.includes(':') ? `[${host}]` : host}:${port}`},
       profile: this.opts.profile,
-      swim: params,
+      swim: {...params, udpBufferSize: this.udpBudget(params.udpBufferSize)},
       phi: params,
       heartbeat: params,
     } as Parameters<typeof createDetector>[1])
@@ -127,6 +127,38 @@ export class GossipShell implements Role {
     }
     ctx.events.emit('gossip.start', {detector: this.opts.detector, profile: this.opts.profile, seed, secure: Boolean(this.keyring), metricsPort: this.metricsServer?.port})
     this.apply(this.core.start(this.now()))
+  }
+
+  /**
+   * The core fills a datagram up to `udpBufferSize` bytes of its own message, but what goes on
+   * the wire is larger: the envelope carrying our id ({f, m}) and, with a key, the seal (version,
+   * nonce, tag). Left at the endpoint's ceiling (1400, memberlist's UDPBufferSize), every full
+   * datagram was refused by UdpEndpoint.send as oversize — dropped, with the updates it carried
+   * counted as transmitted by the core — which is exactly when news piles up (joins, crashes).
+   * So the core is given the ceiling minus both overheads (memberlist subtracts its own too).
+   */
+  private udpBudget(requested: number | boolean | undefined): number {
+    const wanted = typeof requested === 'number' ? requested : swimProfiles[this.opts.profile].udpBufferSize
+    const envelope = pack({f: this.ctx.id, m: null}).length - pack(null).length
+    const seal = this.keyring ? this.keyring.seal(Buffer.alloc(0)).length : 0
+    return Math.min(wanted, this.udp.maxDatagramBytes) - envelope - seal
+  }
+
+  /**
+   * Sends one UDP message; should it still not fit (a size estimate off), its piggybacked updates
+   * are split off into gossip datagrams rather than lost. False only if a lone message cannot fit.
+   */
+  private sendUdp(to: PeerAddress, msg: GossipMessage): boolean {
+    if (this.udp.send(to, {f: this.ctx.id, m: msg})) return true
+    const updates = (msg as {updates?: unknown[]}).updates
+    if (!Array.isArray(updates) || updates.length === 0) return false
+    this.counters.splits++
+    const half = updates.length >> 1
+    // Messages are never mutated once handed over (the core may share them): copy.
+    const head = {...msg, updates: updates.slice(0, half)} as GossipMessage
+    const tail = {type: 'gossip', updates: updates.slice(half)} as unknown as GossipMessage
+    const ok = this.sendUdp(to, head)
+    return this.sendUdp(to, tail) && ok
   }
 
   /**
@@ -222,8 +254,8 @@ export class GossipShell implements Role {
         } catch {
           // A full queue to a dead member: push-pull is best effort, the next round retries.
         }
-      } else if (!this.udp.send(to, {f: this.ctx.id, m: env.msg})) {
-        this.ctx.events.emit('gossip.oversize', {to: env.to, type: (env.msg as {type?: string}).type})
+      } else if (!this.sendUdp(to, env.msg)) {
+        this.ctx.events.emit('gossip.oversize', {to: env.to, message: (env.msg as {type?: string}).type})
       }
     }
     for (const e of out.events) this.onEvent(e)
@@ -294,7 +326,9 @@ export class GossipShell implements Role {
 
   status(): Record<string, unknown> {
     if (!this.core) return {}
-    return {detector: this.opts.detector, incarnation: this.core.self().incarnation, members: this.memberCounts(), metricsPort: this.metricsServer?.port}
+    // Lifeguard's local health score (0 = healthy; probes stretch ×(score + 1)), SWIM only.
+    const health = (this.core as {health?: () => number}).health?.()
+    return {detector: this.opts.detector, incarnation: this.core.self().incarnation, members: this.memberCounts(), ...(health === undefined ? {} : {health}), metricsPort: this.metricsServer?.port}
   }
 
   async stop(): Promise<void> {
