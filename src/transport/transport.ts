@@ -212,6 +212,8 @@ class Conn {
   batchAt = -1
   out: Buffer[] = []
   queued = 0
+  /** Whether any one-way message is among the queued bytes (requests alone can be discarded on a failed dial). */
+  queuedOneWay = false
   blocked = false
   flushScheduled = false
   pending = new Map<number, Pending>()
@@ -243,6 +245,7 @@ class Conn {
 
   /** Queues a one-way frame built by makeFrame(K_MSG): small ones join the open batch. */
   enqueueMsg(frame: Buffer): void {
+    this.queuedOneWay = true
     const n = frame.length
     if (n > BIG_FRAME) {
       this.enqueue(frame)
@@ -329,6 +332,7 @@ class Conn {
     }
     this.t.counters.bytesOut += this.queued
     this.queued = 0
+    this.queuedOneWay = false
     if (!ok) {
       this.blocked = true
       s.once('drain', () => {
@@ -344,6 +348,7 @@ class Conn {
     this.out = []
     this.slabStart = this.slabEnd
     this.queued = 0
+    this.queuedOneWay = false
   }
 
   rejectAll(code: TransportErrorCode, why: string): void {
@@ -612,7 +617,13 @@ export class Transport {
       c.retryTimer = null
       if (this.closed || c.state !== 'down') return
       if (c.queued > 0 || c.pending.size > 0) this.connect(c)
-      else c.state = 'idle'
+      else {
+        // Quiet for a whole backoff period: the next send is new traffic, not a retry storm, so it
+        // dials at once and backs off from the start. Without this a peer that was down a while
+        // (a restarted node) stays up to maxMs away from requests made after it is back.
+        c.state = 'idle'
+        c.attempts = 0
+      }
     }, delay)
   }
 
@@ -714,6 +725,9 @@ export class Transport {
     } else {
       c.rejectAll('CONNECT_FAILED', `cannot connect to ${c.peerId} (${c.key})`)
       c.attempts++
+      // Every queued request was just rejected as never sent: its frame must not reach the peer
+      // later (a ghost request its caller believes failed), nor keep the link dialling a dead peer.
+      if (!c.queuedOneWay) c.discardQueue()
     }
     // Queued frames keep the link retrying with backoff. With nothing queued the link only waits
     // out one backoff period (so a burst of sends does not hammer a dead peer), then goes idle

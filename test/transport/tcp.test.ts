@@ -139,6 +139,39 @@ describe('Transport over TCP', () => {
     expect(answer).toBe('v2')
   })
 
+  it('a peer that was down for a while is dialled at once when it is back, not after a grown backoff', async () => {
+    const a = await transport({id: 'a', backoff: {initialMs: 20, maxMs: 5000}})
+    const port = await freePort()
+    const peer = {id: 'b', host: '127.0.0.1', port}
+    // Sparse requests to a dead peer, each after the link went quiet: backoff must not pile up.
+    for (let i = 0; i < 8; i++) {
+      expect((await rejection(a.request(peer, i, {timeoutMs: 500}))).code).toBe('CONNECT_FAILED')
+      await sleep(60)
+    }
+    await sleep(100)
+    const b = await transport({id: 'b', port})
+    b.onRequest(() => 'back')
+    const t0 = Date.now()
+    expect(await a.request(peer, 'hello', {timeoutMs: 1000})).toBe('back')
+    expect(Date.now() - t0).toBeLessThan(200)
+  })
+
+  it('a request rejected with CONNECT_FAILED is never delivered later', async () => {
+    const a = await transport({id: 'a', backoff: {initialMs: 20, maxMs: 100}})
+    const port = await freePort()
+    const peer = {id: 'b', host: '127.0.0.1', port}
+    expect((await rejection(a.request(peer, 'ghost', {timeoutMs: 500}))).code).toBe('CONNECT_FAILED')
+    const b = await transport({id: 'b', port})
+    const seen: unknown[] = []
+    b.onRequest((m) => {
+      seen.push(m)
+      return 'ok'
+    })
+    await sleep(150)
+    expect(await a.request(peer, 'real')).toBe('ok')
+    expect(seen).toEqual(['real'])
+  })
+
   it('queued one-way messages are delivered once the peer comes up', async () => {
     const port = await freePort()
     const a = await transport({id: 'a', backoff: {initialMs: 10, maxMs: 50}})
