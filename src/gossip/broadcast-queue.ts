@@ -30,6 +30,8 @@ export class BroadcastQueue<T> {
   private levels: QueuedBroadcast<T>[][] = []
   private readonly byKey = new Map<string, QueuedBroadcast<T>>()
   private counter = 0
+  /** Items taken by the current `take`, re-filed after its scan (reused: no array per take). */
+  private readonly moved: QueuedBroadcast<T>[] = []
 
   get length(): number {
     return this.byKey.size
@@ -57,7 +59,7 @@ export class BroadcastQueue<T> {
   take(budget: number, overhead: number, limit: number, into: T[], skip?: readonly string[]): number {
     let used = 0
     let misses = 0
-    const moved: QueuedBroadcast<T>[] = []
+    const moved = this.moved
     scan: for (let t = 0; t < this.levels.length; t++) {
       const lvl = this.levels[t]!
       for (let i = lvl.length - 1; i >= 0; i--) {
@@ -80,7 +82,10 @@ export class BroadcastQueue<T> {
       }
     }
     // Re-file after the scan so an item is never sent twice in one message.
-    for (const item of moved) this.level(item.transmits).push(item)
+    if (moved.length > 0) {
+      for (let i = 0; i < moved.length; i++) this.level(moved[i]!.transmits).push(moved[i]!)
+      while (moved.length > 0) moved.pop()
+    }
     return used
   }
 

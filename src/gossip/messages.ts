@@ -61,11 +61,21 @@ export interface PushPullMsg {
 
 export type SwimMessage = PingMsg | AckMsg | PingReqMsg | NackMsg | GossipMsg | PushPullMsg
 
+// Constant parts of the sizes below, computed once (they are on the hot path of every message).
+const UPDATE_BASE = 3 + strSize('kind') + strSize('node') + strSize('inc')
+const KIND_SIZE = {alive: strSize('alive'), suspect: strSize('suspect'), dead: strSize('dead')} as const
+const FROM_KEY = strSize('from')
+const TAGS_KEY = strSize('tags')
+const PING_BASE = 3 + strSize('type') + strSize('ping') + strSize('seq') + strSize('target') + strSize('updates') + 3
+const PING_REQ_BASE = 3 + strSize('type') + strSize('ping-req') + strSize('seq') + strSize('target') + strSize('updates') + 3
+const ACK_BASE = 3 + strSize('type') + strSize('ack') + strSize('seq') + strSize('updates') + 3
+const GOSSIP_SIZE = 3 + strSize('type') + strSize('gossip') + strSize('updates') + 3
+
 /** Bytes an update adds inside a message's `updates` array (its exact MessagePack size). */
 export function updateSize(u: Update): number {
-  let n = 3 + strSize('kind') + strSize(u.kind) + strSize('node') + strSize(u.node) + strSize('inc') + intSize(u.inc)
-  if (u.from !== undefined) n += strSize('from') + strSize(u.from)
-  if (u.tags !== undefined) n += strSize('tags') + encodedSize(u.tags)
+  let n = UPDATE_BASE + (KIND_SIZE[u.kind] ?? strSize(u.kind)) + strSize(u.node) + intSize(u.inc)
+  if (u.from !== undefined) n += FROM_KEY + strSize(u.from)
+  if (u.tags !== undefined) n += TAGS_KEY + encodedSize(u.tags)
   return n
 }
 
@@ -73,12 +83,13 @@ export function updateSize(u: Update): number {
 export function envelopeSize(msg: SwimMessage): number {
   switch (msg.type) {
     case 'ping':
+      return PING_BASE + intSize(msg.seq) + strSize(msg.target)
     case 'ping-req':
-      return 3 + strSize('type') + strSize(msg.type) + strSize('seq') + intSize(msg.seq) + strSize('target') + strSize(msg.target) + strSize('updates') + 3
+      return PING_REQ_BASE + intSize(msg.seq) + strSize(msg.target)
     case 'ack':
-      return 3 + strSize('type') + strSize('ack') + strSize('seq') + intSize(msg.seq) + strSize('updates') + 3
+      return ACK_BASE + intSize(msg.seq)
     case 'gossip':
-      return 3 + strSize('type') + strSize('gossip') + strSize('updates') + 3
+      return GOSSIP_SIZE
     default:
       return encodedSize(msg)
   }

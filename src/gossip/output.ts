@@ -10,11 +10,11 @@ export class OutputBuilder<M, E> {
 
   begin(): this {
     const o = this.out
-    // Setting length is a runtime call in V8; most outputs leave most arrays empty.
-    if (o.send.length !== 0) o.send.length = 0
-    if (o.timers.length !== 0) o.timers.length = 0
-    if (o.cancel.length !== 0) o.cancel.length = 0
-    if (o.events.length !== 0) o.events.length = 0
+    // Setting length is a runtime call in V8; `pop` is inlined, and outputs hold a few items.
+    clear(o.send)
+    clear(o.timers)
+    clear(o.cancel)
+    clear(o.events)
     return this
   }
 
@@ -42,4 +42,9 @@ export class OutputBuilder<M, E> {
   event(e: E): void {
     this.out.events.push(e)
   }
+}
+
+function clear(a: unknown[]): void {
+  if (a.length > 8) a.length = 0
+  else while (a.length > 0) a.pop()
 }

@@ -38,6 +38,12 @@ interface Rec {
   tags: Tags
   lastChange: number
   suspicion: Suspicion | null
+  /** This record as a push-pull snapshot entry, shared by every snapshot until it changes (see `snapshot`). */
+  snap: MemberSnapshot | null
+  /** `snapshotSize(snap)`. */
+  snapBytes: number
+  /** Index in `ids` / `recList` / `codes`. */
+  pos: number
 }
 
 interface Probe {
@@ -67,6 +73,21 @@ const EMPTY_TAGS: Tags = Object.freeze({}) as Tags
 
 /** Bytes of corrections of stale accusations answered per message received (an alive update is ~30 bytes plus tags). */
 const MAX_CORRECTION_BYTES = 512
+
+/** State codes (`SwimCore.codes`). */
+const ALIVE = 1
+const SUSPECT = 2
+const DEAD = 3
+const LEFT = 4
+function code(s: MemberState): number {
+  return s === 'alive' ? ALIVE : s === 'suspect' ? SUSPECT : s === 'dead' ? DEAD : LEFT
+}
+
+/** What `randomMembers` picks: alive members; dead ones (reconnect); gossip targets (live, or dead within GossipToTheDeadTime). */
+type Pick = 0 | 1 | 2
+const PICK_ALIVE = 0
+const PICK_DEAD = 1
+const PICK_GOSSIP = 2
 
 function isLive(s: MemberState): boolean {
   return s === 'alive' || s === 'suspect'
@@ -98,6 +119,9 @@ export class SwimCore implements Detector<SwimMessage> {
   private readonly byIndex: (Rec | undefined)[] = []
   /** Every other member ever known, for uniform random choice. */
   private readonly ids: NodeId[] = []
+  /** recList[i] is the record of ids[i]; codes[i] its state as a small integer (see `code`), read without touching the record. */
+  private readonly recList: Rec[] = []
+  private codes = new Uint8Array(64)
   /** Alive + suspect members other than self. */
   private live = 0
   /** Members in state dead (reconnect candidates). */
@@ -107,7 +131,7 @@ export class SwimCore implements Detector<SwimMessage> {
   private tags: Tags
   private leaving = false
   private selfChange = 0
-  private probeOrder: NodeId[] = []
+  private probeOrder: Rec[] = []
   private probeIdx = 0
   private probe: Probe | null = null
   private seq = 0
@@ -279,7 +303,7 @@ export class SwimCore implements Detector<SwimMessage> {
         break
       case 'push-pull': {
         if (this.leaving) break
-        const peer = this.randomMember((r) => r.state === 'alive')
+        const peer = this.randomMember(PICK_ALIVE)
         // Alone (a failed join, or everyone else gone)? Try the seeds again.
         const to = peer ?? (this.live === 0 && this.seeds.length > 0 ? this.seeds[this.rng.int(this.seeds.length)]! : undefined)
         if (to !== undefined) this.sendPushPull(to, false, false)
@@ -290,7 +314,7 @@ export class SwimCore implements Detector<SwimMessage> {
         if (this.leaving) break
         // Serf's reconnect: talk to one member we consider dead. After a partition heals this is
         // what merges the two views: each side learns it was declared dead and refutes.
-        const peer = this.dead > 0 ? this.randomMember((r) => r.state === 'dead') : undefined
+        const peer = this.dead > 0 ? this.randomMember(PICK_DEAD) : undefined
         if (peer !== undefined) this.sendPushPull(peer, false, false)
         this.b.timer('reconnect', now + c.reconnectInterval)
         break
@@ -342,12 +366,14 @@ export class SwimCore implements Detector<SwimMessage> {
   private nextTarget(): Rec | undefined {
     for (let attempts = 0; attempts <= this.probeOrder.length + 1; attempts++) {
       if (this.probeIdx >= this.probeOrder.length) {
-        this.probeOrder = this.rng.shuffle(this.ids.filter((id) => isLive(this.rec(id)!.state)))
+        const order: Rec[] = []
+        for (let i = 0; i < this.recList.length; i++) if (this.codes[i] === ALIVE || this.codes[i] === SUSPECT) order.push(this.recList[i]!)
+        this.probeOrder = this.rng.shuffle(order)
         this.probeIdx = 0
         if (this.probeOrder.length === 0) return undefined
       }
-      const r = this.rec(this.probeOrder[this.probeIdx++]!)
-      if (r && isLive(r.state)) return r
+      const r = this.probeOrder[this.probeIdx++]!
+      if (r.state === 'alive' || r.state === 'suspect') return r
     }
     return undefined
   }
@@ -388,7 +414,7 @@ export class SwimCore implements Detector<SwimMessage> {
   private indirectProbe(): void {
     const p = this.probe
     if (!p || p.acked) return
-    const helpers = this.randomMembers(this.config.indirectChecks, (r) => r.state === 'alive' && r.id !== p.target)
+    const helpers = this.randomMembers(this.config.indirectChecks, PICK_ALIVE, p.target)
     for (const h of helpers) this.sendUpdates(h, {type: 'ping-req', seq: p.seq, target: p.target, updates: []})
     p.expectedNacks = helpers.length
   }
@@ -468,9 +494,15 @@ export class SwimCore implements Detector<SwimMessage> {
 
   /** Push-pull merge: a remote "dead" only makes us suspect (memberlist mergeState), so the member gets its chance to refute. */
   private mergeState(states: MemberSnapshot[], from: NodeId): void {
-    for (const s of states) {
-      if (s.state === 'alive') this.onAlive({kind: 'alive', node: s.id, inc: s.inc, tags: s.tags})
-      else if (s.state === 'left') this.onDead({kind: 'dead', node: s.id, inc: s.inc, from: s.id})
+    for (let i = 0; i < states.length; i++) {
+      const s = states[i]!
+      if (s.state === 'alive') {
+        // onAlive's common case, without building an update: known, nothing newer. (`incs` is
+        // re-read: adding a member may grow it.)
+        const ix = s.id === this.id ? undefined : ids.get(s.id)
+        if (ix !== undefined && ix < this.incs.length && s.inc <= this.incs[ix]!) continue
+        this.onAlive({kind: 'alive', node: s.id, inc: s.inc, tags: s.tags})
+      } else if (s.state === 'left') this.onDead({kind: 'dead', node: s.id, inc: s.inc, from: s.id})
       else this.onSuspect({kind: 'suspect', node: s.id, inc: s.inc, from})
     }
     // A push-pull is already a two-way exchange of full state: nothing to correct separately.
@@ -513,20 +545,28 @@ export class SwimCore implements Detector<SwimMessage> {
 
   private addMember(id: NodeId, inc: number, tags: Tags): void {
     this.version++
-    const rec: Rec = {id, state: 'alive', inc, tags, lastChange: this.now, suspicion: null}
+    const rec: Rec = {id, state: 'alive', inc, tags, lastChange: this.now, suspicion: null, snap: null, snapBytes: 0, pos: this.ids.length}
     this.recs.set(id, rec)
     const ix = internId(id)
     this.byIndex[ix] = rec
     this.setIncAt(ix, inc)
+    const pos = rec.pos
+    if (pos >= this.codes.length) {
+      const grown = new Uint8Array(2 * this.codes.length)
+      grown.set(this.codes)
+      this.codes = grown
+    }
+    this.codes[pos] = ALIVE
     this.ids.push(id)
+    this.recList.push(rec)
     this.live++
     // memberlist: a new member goes to a random place in the probe order, so it is probed this round.
     const n = this.probeOrder.length
-    this.probeOrder.push(id)
+    this.probeOrder.push(rec)
     if (n > 0) {
       const j = this.rng.int(n + 1)
       this.probeOrder[n] = this.probeOrder[j]!
-      this.probeOrder[j] = id
+      this.probeOrder[j] = rec
     }
     this.b.event({type: 'join', member: id, incarnation: inc, tags})
   }
@@ -641,6 +681,7 @@ export class SwimCore implements Detector<SwimMessage> {
     this.live += (isLive(s) ? 1 : 0) - (isLive(r.state) ? 1 : 0)
     this.dead += (s === 'dead' ? 1 : 0) - (r.state === 'dead' ? 1 : 0)
     r.state = s
+    this.codes[r.pos] = code(s)
     r.lastChange = this.now
     this.version++
   }
@@ -712,10 +753,7 @@ export class SwimCore implements Detector<SwimMessage> {
     const c = this.config
     this.lastGossip = this.now
     if (this.queue.length > 0) {
-      const targets = this.randomMembers(
-        c.gossipNodes,
-        (r) => isLive(r.state) || (r.state === 'dead' && this.now - r.lastChange < c.gossipToTheDeadTime),
-      )
+      const targets = this.randomMembers(c.gossipNodes, PICK_GOSSIP)
       for (const t of targets) {
         if (this.queue.length === 0) break
         this.sendUpdates(t, {type: 'gossip', updates: []})
@@ -733,18 +771,34 @@ export class SwimCore implements Detector<SwimMessage> {
   private version = 0
   private cached: {version: number; states: MemberSnapshot[]; bytes: number} | null = null
 
-  private snapshot(): MemberSnapshot[] {
-    const s: MemberSnapshot[] = [{id: this.id, state: this.leaving ? 'left' : 'alive', inc: this.inc, tags: this.tags}]
-    for (const r of this.recs.values()) s.push({id: r.id, state: r.state, inc: r.inc, tags: r.tags})
-    return s
+  /**
+   * Self first, then every member in the order first learned. Each record keeps its entry (an
+   * immutable object, replaced when the record changes) and that entry's size, so a snapshot of
+   * 1000 members after one change allocates one entry and an array, not 1000 entries.
+   */
+  private snapshot(): {states: MemberSnapshot[]; bytes: number} {
+    const recs = this.recList
+    const states: MemberSnapshot[] = new Array(recs.length + 1)
+    const self: MemberSnapshot = {id: this.id, state: this.leaving ? 'left' : 'alive', inc: this.inc, tags: this.tags}
+    states[0] = self
+    let bytes = PUSH_PULL_ENVELOPE + (states.length < 16 ? 1 : states.length < 65536 ? 3 : 5) + snapshotSize(self)
+    for (let i = 0; i < recs.length; i++) {
+      const r = recs[i]!
+      let e = r.snap
+      if (e === null || e.state !== r.state || e.inc !== r.inc || e.tags !== r.tags) {
+        r.snap = e = {id: r.id, state: r.state, inc: r.inc, tags: r.tags}
+        r.snapBytes = snapshotSize(e)
+      }
+      states[i + 1] = e
+      bytes += r.snapBytes
+    }
+    return {states, bytes}
   }
 
   private sendPushPull(to: NodeId, join: boolean, reply: boolean): void {
     let c = this.cached
     if (c === null || c.version !== this.version) {
-      const states = this.snapshot()
-      let bytes = PUSH_PULL_ENVELOPE + (states.length < 16 ? 1 : states.length < 65536 ? 3 : 5)
-      for (const st of states) bytes += snapshotSize(st)
+      const {states, bytes} = this.snapshot()
       // Shared by every push-pull until the view changes: messages are never mutated once sent.
       this.cached = c = {version: this.version, states, bytes}
     }
@@ -753,19 +807,31 @@ export class SwimCore implements Detector<SwimMessage> {
 
   // ---- random choice -----------------------------------------------------------------------
 
-  private randomMember(ok: (r: Rec) => boolean): NodeId | undefined {
-    return this.randomMembers(1, ok)[0]
+  private randomMember(pick: Pick): NodeId | undefined {
+    return this.randomMembers(1, pick)[0]
   }
 
-  /** memberlist kRandomNodes: up to k distinct members passing `ok`, by at most 3n random draws. */
-  private randomMembers(k: number, ok: (r: Rec) => boolean): NodeId[] {
+  /**
+   * memberlist kRandomNodes: up to k distinct members passing `pick` (and other than `except`),
+   * by at most 3n random draws. Every draw is made whatever it hits, so the random stream is the
+   * same however cheaply a draw is judged: by the state codes, without touching the records.
+   */
+  private randomMembers(k: number, pick: Pick, except?: NodeId): NodeId[] {
     const out: NodeId[] = []
     const n = this.ids.length
     if (n === 0 || k <= 0) return out
+    const codes = this.codes
     for (let i = 0; i < 3 * n && out.length < k; i++) {
-      const id = this.ids[this.rng.int(n)]!
-      if (out.includes(id)) continue
-      if (ok(this.rec(id)!)) out.push(id)
+      const j = this.rng.int(n)
+      const c = codes[j]!
+      let ok: boolean
+      if (pick === PICK_ALIVE) ok = c === ALIVE
+      else if (pick === PICK_DEAD) ok = c === DEAD
+      else ok = c === ALIVE || c === SUSPECT || (c === DEAD && this.now - this.recList[j]!.lastChange < this.config.gossipToTheDeadTime)
+      if (!ok) continue
+      const id = this.ids[j]!
+      if (id === except || out.includes(id)) continue
+      out.push(id)
     }
     return out
   }
