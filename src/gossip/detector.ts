@@ -1,22 +1,12 @@
-import type {NodeId, Random} from '../core/index.js'
 import type {AllToAllMessage} from './all-to-all.js'
-import type {SwimConfig, SwimProfile} from './config.js'
+import type {SwimConfig} from './config.js'
 import {createHeartbeat, type HeartbeatConfig} from './heartbeat.js'
 import type {SwimMessage} from './messages.js'
 import {createPhi, type PhiConfig} from './phi-detector.js'
 import {SwimCore} from './swim.js'
-import type {Detector, DetectorKind, Tags} from './types.js'
+import type {Detector, DetectorBaseOptions, DetectorKind} from './types.js'
 
-export interface DetectorOptions {
-  id: NodeId
-  random: Random
-  /** Members to contact to join; empty for the first node. */
-  seeds?: NodeId[]
-  tags?: Tags
-  /** Members known alive from the start (no join needed; see SwimOptions.members). */
-  members?: NodeId[]
-  /** Parameter profile (memberlist LAN / Local defaults, or `fast` for demos). Default `lan`. */
-  profile?: SwimProfile
+export interface DetectorOptions extends DetectorBaseOptions {
   /** Per-detector overrides; only the ones matching `kind` are read. */
   swim?: Partial<SwimConfig>
   phi?: Partial<PhiConfig>

@@ -1,7 +1,7 @@
-import type {NodeId, Random} from '../core/index.js'
+import type {NodeId} from '../core/index.js'
 import {AllToAllCore, type Judge} from './all-to-all.js'
 import type {SwimProfile} from './config.js'
-import type {Tags} from './types.js'
+import type {DetectorBaseOptions} from './types.js'
 
 /** The simplest detector: a peer silent for longer than a fixed `timeout` is dead. */
 export interface HeartbeatConfig {
@@ -16,14 +16,7 @@ export const heartbeatProfiles: Record<SwimProfile, HeartbeatConfig> = {
   fast: {interval: 200, timeout: 1000, syncInterval: 6_000},
 }
 
-export interface HeartbeatOptions {
-  id: NodeId
-  random: Random
-  seeds?: NodeId[]
-  tags?: Tags
-  /** Members known from the start (no hello needed). */
-  members?: NodeId[]
-  profile?: SwimProfile
+export interface HeartbeatOptions extends DetectorBaseOptions {
   config?: Partial<HeartbeatConfig>
 }
 

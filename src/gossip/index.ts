@@ -3,7 +3,7 @@
  * default), phi accrual and fixed-timeout heartbeats, all emitting the same membership events.
  * Hosts: src/sim (deterministic simulation) and the node runtime (real UDP/TCP).
  */
-export type {Detector, DetectorCommand, DetectorKind, Member, MemberState, MembershipEvent, Tags} from './types.js'
+export type {Detector, DetectorBaseOptions, DetectorCommand, DetectorKind, Member, MemberState, MembershipEvent, Tags} from './types.js'
 export {createDetector, detectorKinds, type DetectorOptions, type GossipMessage} from './detector.js'
 export {SwimCore, createSwim, type SwimOptions} from './swim.js'
 export {swimProfiles, resolveSwimConfig, pushPullScale, type SwimConfig, type SwimProfile} from './config.js'

@@ -1,9 +1,9 @@
-import type {NodeId, Random} from '../core/index.js'
+import type {NodeId} from '../core/index.js'
 import {AllToAllCore, type Judge} from './all-to-all.js'
 import type {SwimProfile} from './config.js'
 import {definedOnly, heartbeatProfiles} from './heartbeat.js'
 import {ArrivalWindow, phiDefaults, type PhiOptions} from './phi.js'
-import type {Tags} from './types.js'
+import type {DetectorBaseOptions} from './types.js'
 
 /** All-to-all heartbeats judged by phi accrual instead of a fixed timeout. */
 export interface PhiConfig extends PhiOptions {
@@ -18,14 +18,7 @@ export function phiConfig(profile: SwimProfile = 'lan', overrides: Partial<PhiCo
   return {interval, syncInterval: hb.syncInterval, ...phiDefaults(interval), ...o}
 }
 
-export interface PhiDetectorOptions {
-  id: NodeId
-  random: Random
-  seeds?: NodeId[]
-  tags?: Tags
-  /** Members known from the start (no hello needed). */
-  members?: NodeId[]
-  profile?: SwimProfile
+export interface PhiDetectorOptions extends DetectorBaseOptions {
   config?: Partial<PhiConfig>
 }
 

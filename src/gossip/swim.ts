@@ -1,12 +1,12 @@
 import type {NodeId, Output, Random} from '../core/index.js'
 import {Awareness} from './awareness.js'
 import {BroadcastQueue, retransmitLimit} from './broadcast-queue.js'
-import {pushPullScale, resolveSwimConfig, type SwimConfig, type SwimProfile} from './config.js'
+import {pushPullScale, resolveSwimConfig, type SwimConfig} from './config.js'
 import {envelopeSize, updateSize, type MemberSnapshot, type SwimMessage, type Update} from './messages.js'
 import {OutputBuilder} from './output.js'
 import {encodedSize, intSize, strSize} from './size.js'
 import {Suspicion, suspicionBounds, type SuspicionBounds} from './suspicion.js'
-import type {Detector, DetectorCommand, Member, MemberState, MembershipEvent, Tags} from './types.js'
+import type {Detector, DetectorBaseOptions, DetectorCommand, Member, MemberState, MembershipEvent, Tags} from './types.js'
 
 /**
  * SWIM (Das, Gupta, Motivala, DSN 2002) with HashiCorp's Lifeguard extensions, as a sans-IO core
@@ -16,18 +16,7 @@ import type {Detector, DetectorCommand, Member, MemberState, MembershipEvent, Ta
  * `reconnect`, `suspect:<id>`, `nack:<seq>`.
  */
 
-export interface SwimOptions {
-  id: NodeId
-  random: Random
-  /** Members to contact (push-pull) to join. Empty: this node starts a new cluster. */
-  seeds?: NodeId[]
-  tags?: Tags
-  /**
-   * Members known alive (incarnation 0) from the start, as if restored from a snapshot: they are
-   * reported as `join` events but not re-gossiped. For simulations that skip the join storm.
-   */
-  members?: NodeId[]
-  profile?: SwimProfile
+export interface SwimOptions extends DetectorBaseOptions {
   config?: Partial<SwimConfig>
 }
 

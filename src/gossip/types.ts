@@ -1,4 +1,5 @@
-import type {Core, NodeId} from '../core/index.js'
+import type {Core, NodeId, Random} from '../core/index.js'
+import type {SwimProfile} from './config.js'
 
 /**
  * What every failure detector in this folder shares with its host and observers: the membership
@@ -50,4 +51,17 @@ export interface Detector<M = unknown> extends Core<M, MembershipEvent, Detector
   member(id: NodeId): Member | undefined
   /** This node's own incarnation and tags. */
   self(): Member
+}
+
+/** What every detector is built from; each adds its own `config` overrides. */
+export interface DetectorBaseOptions {
+  id: NodeId
+  random: Random
+  /** Members to contact to join; empty for the first node. */
+  seeds?: NodeId[]
+  tags?: Tags
+  /** Members known alive from the start, as if restored from a snapshot (no join needed). */
+  members?: NodeId[]
+  /** Parameter profile (memberlist LAN / Local defaults, or `fast` for demos). Default `lan`. */
+  profile?: SwimProfile
 }
