@@ -560,16 +560,21 @@ export class SwimCore implements Detector<SwimMessage> {
     this.b.event({type: 'join', member: id, incarnation: inc, tags})
   }
 
+  /**
+   * SWIM §4.2: an accusation of this node (suspect or dead) is answered, never believed: refute it
+   * with a higher incarnation, or, if it is older than our incarnation, tell the sender what is
+   * current. Lifeguard (Local Health Aware Probe): being accused hints that we are the slow one,
+   * so `refute` raises our health score too.
+   */
+  private answerAccusation(u: Update): void {
+    if (this.leaving) return
+    if (u.inc >= this.inc) this.refute(u.inc)
+    else this.correct(this.id, this.inc, this.tags)
+  }
+
   private onSuspect(u: Update): void {
     const from = u.from ?? u.node
-    if (u.node === this.id) {
-      // SWIM §4.2: the accused refutes with a higher incarnation. Lifeguard (Local Health Aware Probe): being
-      // accused hints that we are the slow one, so our health score rises too.
-      if (this.leaving) return
-      if (u.inc >= this.inc) this.refute(u.inc)
-      else this.correct(this.id, this.inc, this.tags)
-      return
-    }
+    if (u.node === this.id) return this.answerAccusation(u)
     const r = this.rec(u.node)
     if (r && u.inc < r.inc && r.state === 'alive') this.correct(r.id, r.inc, r.tags)
     if (!r || u.inc < r.inc || r.state === 'dead' || r.state === 'left') return
@@ -599,12 +604,7 @@ export class SwimCore implements Detector<SwimMessage> {
 
   private onDead(u: Update): void {
     const from = u.from ?? u.node
-    if (u.node === this.id) {
-      if (this.leaving) return
-      if (u.inc >= this.inc) this.refute(u.inc)
-      else this.correct(this.id, this.inc, this.tags)
-      return
-    }
+    if (u.node === this.id) return this.answerAccusation(u)
     const r = this.rec(u.node)
     if (r && u.inc < r.inc && r.state === 'alive' && from !== u.node) this.correct(r.id, r.inc, r.tags)
     if (!r || u.inc < r.inc || r.state === 'dead' || r.state === 'left') return
