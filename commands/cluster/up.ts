@@ -31,8 +31,8 @@ export default class ClusterUp extends DtkCommand {
     if (!roleNames().includes(flags.role)) this.error(`--role '${flags.role}' is not a role (known: ${roleNames().join(', ')})`, {exit: 2})
     if (flags.role === 'gossip') {
       // Check the role options here, once, rather than in N node logs.
-      const {parseParams, parseTags} = await import('../../src/node/roles/gossip/index.js')
-      parseParams(flags.param)
+      const {gossipOverrides, parseTags} = await import('../../src/node/roles/gossip/index.js')
+      gossipOverrides(flags)
       parseTags(flags.tags)
     }
     const ref = clusterRef(flags)

@@ -42,17 +42,18 @@ Defaults: 100 nodes, SWIM on memberlist's LAN profile, 3 crashes, no loss, 5 sim
   async run(): Promise<Result> {
     const {flags} = await this.parse(SimGossip)
     const sim = await import('../../src/sim/index.js')
+    const {parseDetectorParams, detectorParams} = await import('../../src/gossip/index.js')
     const profile = flags.profile as SwimProfile
     const detector = flags.detector as DetectorKind
     const kinds: DetectorKind[] = flags.compare ? [...DETECTORS] : [detector]
     const duration = parseDuration(flags.duration, 'duration')
     const loss = parseLoss(flags.loss)
     const pauses = (flags.pause ?? []).map(parsePause)
-    const overrides = sim.parseDetectorParams(flags.param ?? [], kinds, profile)
+    const overrides = parseDetectorParams(flags.param ?? [], kinds, profile)
     const faulty = flags.crash + pauses.reduce((a, p) => a + p.count, 0)
     if (faulty > flags.nodes - 1) throw new UsageError(`--crash and --pause ask for ${faulty} faulty nodes, but only ${flags.nodes - 1} of ${flags.nodes} can fail (n0 stays up)`)
     // Faults happen at 30 protocol periods of the slowest detector in the run; leave room after.
-    const period = Math.max(...kinds.map((k) => periodOf(sim.detectorParams(k, profile), overrides[k])))
+    const period = Math.max(...kinds.map((k) => periodOf(detectorParams(k, profile), overrides[k])))
     const faultAt = 30 * period
     if (duration <= faultAt) throw new UsageError(`--duration ${flags.duration} is too short: faults happen at ${formatDuration(faultAt)} (30 protocol periods); try ${formatDuration(faultAt + 60 * period)}`)
     let partition: GossipScenarioOptions['partition']

@@ -16,3 +16,4 @@ export {Suspicion, suspicionBounds, suspicionTimeout, type SuspicionBounds} from
 export {BroadcastQueue, retransmitLimit, type QueuedBroadcast} from './broadcast-queue.js'
 export {updateSize, envelopeSize, messageSize, type SwimMessage, type Update, type MemberSnapshot} from './messages.js'
 export {encodedSize, utf8Length} from './size.js'
+export {parseDetectorParams, detectorParams, type DetectorOverrides, type ParamValue} from './params.js'

@@ -68,13 +68,11 @@ export async function nodeOptionsFrom(v: NodeRunValues): Promise<NodeOptions> {
   if (!roleNames().includes(v.role)) throw new UsageError(`--role '${v.role}' is not a role (known: ${roleNames().join(', ')})`)
   let roleOptions: Record<string, unknown> = {}
   if (v.role === 'gossip') {
-    const {parseParams, parseTags} = await import('./roles/gossip/options.js')
-    const params = parseParams(v.param)
-    if (v['phi-threshold'] !== undefined) params.threshold = parseParams([`threshold=${v['phi-threshold']}`]).threshold!
+    const {parseTags, gossipOverrides} = await import('./roles/gossip/options.js')
     roleOptions = {
       detector: v.detector,
       profile: v.profile,
-      params,
+      overrides: gossipOverrides(v),
       tags: parseTags(v.tags),
       secret: v.secret || undefined,
       metricsPort: v['metrics-port'],

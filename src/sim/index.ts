@@ -19,5 +19,5 @@ export {
   type PartitionOutcome,
   type ScenarioProgress,
 } from './gossip-scenario.js'
-export {parseDetectorParams, detectorParams, compareDetectors, comparisonRow, type ComparisonRow, type DetectorOverrides, type ParamValue} from './gossip-params.js'
+export {compareDetectors, comparisonRow, type ComparisonRow} from './gossip-params.js'
 export {asciiHistogram, type HistogramOptions} from './plot.js'

@@ -25,7 +25,7 @@ afterEach(async () => {
 
 async function startShell(id: string, port: number, seeds: PeerAddress[]): Promise<Harness> {
   const events: Harness['events'] = []
-  const shell = new GossipShell({detector: 'swim', profile: 'fast', params: {}, tags: {}, secret: SECRET, seed: 1})
+  const shell = new GossipShell({detector: 'swim', profile: 'fast', overrides: {swim: {}, phi: {}, heartbeat: {}}, tags: {}, secret: SECRET, seed: 1})
   const ctx = {
     id,
     // Only what the shell reads of the transport: its address and faults; push-pull sends go nowhere.

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {asciiHistogram, compareDetectors, parseDetectorParams, runGossipScenario, runGossipScenarioAsync} from '../../src/sim/index.js'
+import {parseDetectorParams} from '../../src/gossip/index.js'
+import {asciiHistogram, compareDetectors, runGossipScenario, runGossipScenarioAsync} from '../../src/sim/index.js'
 
 describe('gossip scenario runner', () => {
   it('a partition: views split while it lasts and merge after the heal, without counting as false positives', () => {

@@ -1,37 +1,14 @@
-import {heartbeatProfiles, phiConfig, swimProfiles} from '../../../gossip/index.js'
 import {UsageError} from '../../../errors/index.js'
+import {parseDetectorParams, type DetectorKind, type DetectorOverrides, type SwimProfile} from '../../../gossip/index.js'
 
-/** Every parameter name `--param` accepts: the fields of the SWIM, phi and heartbeat configs. */
-export function paramNames(): string[] {
-  return [...new Set([...Object.keys(swimProfiles.lan), ...Object.keys(phiConfig('lan')), ...Object.keys(heartbeatProfiles.lan)])].sort()
+/** `--param name=value …` and `--phi-threshold`, checked against the chosen detector's parameters. */
+export function gossipOverrides(f: {detector: string; profile: string; param?: string[]; 'phi-threshold'?: string}): DetectorOverrides {
+  const specs = [...(f.param ?? [])]
+  if (f['phi-threshold'] !== undefined) specs.push(`threshold=${f['phi-threshold']}`)
+  return parseDetectorParams(specs, [f.detector as DetectorKind], f.profile as SwimProfile)
 }
 
-const UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000}
-
-/**
- * `--param probeInterval=500ms --param lifeguard=false --param threshold=10`: durations become
- * milliseconds, true/false booleans, anything else a number. Unknown names are a usage error, so a
- * typo cannot silently leave a default in place.
- */
-export function parseParams(items: string[] = []): Record<string, number | boolean> {
-  const known = paramNames()
-  const out: Record<string, number | boolean> = {}
-  for (const item of items) {
-    const m = /^([A-Za-z]+)=(.+)$/.exec(item.trim())
-    if (!m) throw new UsageError(`--param '${item}' is not name=value`)
-    const [, name, raw] = m as unknown as [string, string, string]
-    if (!known.includes(name)) throw new UsageError(`--param: unknown parameter '${name}' (known: ${known.join(', ')})`)
-    if (raw === 'true' || raw === 'false') {
-      out[name] = raw === 'true'
-      continue
-    }
-    const d = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw)
-    if (!d) throw new UsageError(`--param ${name}: '${raw}' is not a number, duration or true/false`)
-    out[name] = Number(d[1]) * UNITS[d[2] ?? 'ms']!
-  }
-  return out
-}
-
+/** `--tags k=v,k2=v2`: node metadata gossiped with membership. `addr` is dtk's own. */
 export function parseTags(text: string | undefined): Record<string, string> {
   const tags: Record<string, string> = {}
   if (!text) return tags

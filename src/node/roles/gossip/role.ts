@@ -1,7 +1,7 @@
 import {randomInt} from 'node:crypto'
 import {pack, unpack} from 'msgpackr'
 import type {Output} from '../../../core/index.js'
-import {createDetector, swimProfiles, type Detector, type DetectorKind, type GossipMessage, type Member, type MembershipEvent, type SwimProfile, type Tags} from '../../../gossip/index.js'
+import {createDetector, swimProfiles, type Detector, type DetectorKind, type GossipMessage, type DetectorOverrides, type Member, type MembershipEvent, type SwimProfile, type Tags} from '../../../gossip/index.js'
 import {Keyring, parseKey} from '../../../security/index.js'
 import {Rng} from '../../../sim/index.js'
 import {UdpEndpoint, type PeerAddress} from '../../../transport/index.js'
@@ -12,8 +12,8 @@ import {newCounters, serveMetrics, type GossipCounters, type MetricsServer} from
 export interface GossipRoleOptions {
   detector: DetectorKind
   profile: SwimProfile
-  /** Overrides of the detector's parameters (names as in SwimConfig, PhiConfig, HeartbeatConfig). */
-  params: Record<string, number | boolean>
+  /** Overrides of the detector's parameters, from `--param` (see src/gossip/params.ts). */
+  overrides: DetectorOverrides
   tags: Tags
   /** Comma-separated keys, the first primary; see src/security. */
   secret?: string
@@ -108,17 +108,17 @@ export class GossipShell implements Role {
       this.deliver(raw.f, raw.m)
     })
     const seed = this.opts.seed ?? randomInt(2 ** 31)
-    const params = this.opts.params
+    const o = this.opts.overrides
     this.core = createDetector(this.opts.detector, {
       id: ctx.id,
       random: new Rng(seed),
       seeds: ctx.seedPeers.map((p) => p.id),
       tags: {...this.opts.tags, addr: `${host.includes(':') ? `[${host}]` : host}:${port}`},
       profile: this.opts.profile,
-      swim: {...params, udpBufferSize: this.udpBudget(params.udpBufferSize)},
-      phi: params,
-      heartbeat: params,
-    } as Parameters<typeof createDetector>[1])
+      swim: {...o.swim, udpBufferSize: this.udpBudget(o.swim.udpBufferSize)},
+      phi: o.phi,
+      heartbeat: o.heartbeat,
+    })
     if (this.opts.metricsPort !== undefined) {
       this.metricsServer = await serveMetrics(host, this.opts.metricsPort, () => ({counters: this.counters, members: this.memberCounts()}), {
         node: ctx.id,
@@ -137,7 +137,7 @@ export class GossipShell implements Role {
    * counted as transmitted by the core — which is exactly when news piles up (joins, crashes).
    * So the core is given the ceiling minus both overheads (memberlist subtracts its own too).
    */
-  private udpBudget(requested: number | boolean | undefined): number {
+  private udpBudget(requested: number | undefined): number {
     const wanted = typeof requested === 'number' ? requested : swimProfiles[this.opts.profile].udpBufferSize
     const envelope = pack({f: this.ctx.id, m: null}).length - pack(null).length
     const seal = this.keyring ? this.keyring.seal(Buffer.alloc(0)).length : 0
@@ -349,5 +349,5 @@ export function gossipRole(options: RoleOptions): Role {
   const profile = o.profile ?? 'lan'
   if (!KINDS.includes(detector)) throw new UsageError(`--detector must be one of ${KINDS.join(', ')}`)
   if (!PROFILES.includes(profile)) throw new UsageError(`--profile must be one of ${PROFILES.join(', ')}`)
-  return new GossipShell({detector, profile, params: o.params ?? {}, tags: o.tags ?? {}, secret: o.secret, metricsPort: o.metricsPort, seed: o.seed})
+  return new GossipShell({detector, profile, overrides: o.overrides ?? {swim: {}, phi: {}, heartbeat: {}}, tags: o.tags ?? {}, secret: o.secret, metricsPort: o.metricsPort, seed: o.seed})
 }
