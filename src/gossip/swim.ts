@@ -606,9 +606,13 @@ export class SwimCore implements Detector<SwimMessage> {
     const from = u.from ?? u.node
     if (u.node === this.id) return this.answerAccusation(u)
     const r = this.rec(u.node)
-    if (r && u.inc < r.inc && r.state === 'alive' && from !== u.node) this.correct(r.id, r.inc, r.tags)
-    if (!r || u.inc < r.inc || r.state === 'dead' || r.state === 'left') return
     const left = from === u.node
+    if (r && u.inc < r.inc && r.state === 'alive' && !left) this.correct(r.id, r.inc, r.tags)
+    // A member's own leave outranks our verdict on it at the same incarnation (Serf moves a failed
+    // member to left on its leave intent): a member we declared dead may have been alive all
+    // along, across a partition, and say goodbye before its refutation reached us.
+    const deadThenLeft = left && r?.state === 'dead'
+    if (!r || u.inc < r.inc || (r.state === 'dead' && !deadThenLeft) || r.state === 'left') return
     this.clearSuspicion(r)
     this.setInc(r, u.inc)
     this.version++

@@ -67,9 +67,9 @@ describe('gossip membership on real processes', () => {
     await everyoneSees('n1', 'dead', ['n2', 'n3', 'n4', 'n5', 'n7'])
     await everyoneSees('n6', 'dead', ['n8', 'n9', 'n10', 'n7'])
     await run('heal')
-    // Push-pull with a dead member (Serf's reconnect) is what brings the sides back together.
-    await everyoneSees('n1', 'alive', ['n7'], 40_000)
-    await everyoneSees('n6', 'alive', ['n7'], 40_000)
+    // Push-pull with a dead member (Serf's reconnect) is what brings the sides back together:
+    // every member of each side alive again in every view.
+    for (const id of ['n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n8', 'n9', 'n10']) await everyoneSees(id, 'alive', ['n7'], 40_000)
   })
 
   it('a leaving node is marked left, not dead, and a joining node is learned by all', async () => {

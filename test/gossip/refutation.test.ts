@@ -113,3 +113,25 @@ describe('news that clears an accusation is gossiped on the leading edge', () =>
     expect(out.timers.find((t) => t.key === 'gossip')!.at).toBe(1_200)
   })
 })
+
+describe('graceful leave', () => {
+  it('a member we declared dead (a partition) that then leaves is recorded as left, not dead', () => {
+    const a = core('a')
+    a.receive('c', {type: 'gossip', updates: [{kind: 'dead', node: 'b', inc: 0, from: 'c'}]}, 1_000)
+    expect(a.member('b')!.state).toBe('dead')
+    // b never heard the accusation (it was on the other side) and leaves at incarnation 0.
+    const out = copy(a.receive('d', {type: 'gossip', updates: [{kind: 'dead', node: 'b', inc: 0, from: 'b'}]}, 2_000))
+    expect(a.member('b')!.state).toBe('left')
+    expect(out.events).toContainEqual({type: 'leave', member: 'b', incarnation: 0})
+    // Someone else's verdict never turns a leave back into a death.
+    a.receive('e', {type: 'gossip', updates: [{kind: 'dead', node: 'b', inc: 0, from: 'e'}]}, 3_000)
+    expect(a.member('b')!.state).toBe('left')
+  })
+
+  it('an older leave does not override a newer verdict', () => {
+    const a = core('a')
+    a.receive('c', {type: 'gossip', updates: [{kind: 'dead', node: 'b', inc: 2, from: 'c'}]}, 1_000)
+    a.receive('d', {type: 'gossip', updates: [{kind: 'dead', node: 'b', inc: 1, from: 'b'}]}, 2_000)
+    expect(a.member('b')).toMatchObject({state: 'dead', incarnation: 2})
+  })
+})
