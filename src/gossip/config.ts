@@ -35,6 +35,13 @@ export interface SwimConfig {
    * health multiplier, no buddy system), for comparisons.
    */
   lifeguard: boolean
+  /**
+   * The members share a clock (one machine, or hosts kept in step by NTP); default true. Then
+   * they probe on one aligned ring, each member probed once per period (probe-ring.ts), and
+   * every holder of a suspicion times it from the accuser's instant. false is memberlist:
+   * each member walks its own shuffled list and times a suspicion from when it heard it.
+   */
+  sharedClock: boolean
 }
 
 export type SwimProfile = 'lan' | 'local' | 'fast'
@@ -55,6 +62,7 @@ export const swimProfiles: Record<SwimProfile, SwimConfig> = {
     awarenessMaxMultiplier: 8,
     udpBufferSize: 1400,
     lifeguard: true,
+    sharedClock: true,
   },
   local: {
     probeInterval: 1000,
@@ -71,6 +79,7 @@ export const swimProfiles: Record<SwimProfile, SwimConfig> = {
     awarenessMaxMultiplier: 8,
     udpBufferSize: 1400,
     lifeguard: true,
+    sharedClock: true,
   },
   fast: {
     probeInterval: 200,
@@ -87,6 +96,7 @@ export const swimProfiles: Record<SwimProfile, SwimConfig> = {
     awarenessMaxMultiplier: 8,
     udpBufferSize: 1400,
     lifeguard: true,
+    sharedClock: true,
   },
 }
 

@@ -16,6 +16,11 @@ export interface Update {
   from?: NodeId
   /** alive: the member's tags. */
   tags?: Tags
+  /**
+   * suspect: when the accusation was raised, in ms on the clock the members share (the one the
+   * aligned probe schedule uses), so every holder times the suspicion from the same instant.
+   */
+  at?: number
 }
 
 export interface PingMsg {
@@ -66,6 +71,7 @@ const UPDATE_BASE = 3 + strSize('kind') + strSize('node') + strSize('inc')
 const KIND_SIZE = {alive: strSize('alive'), suspect: strSize('suspect'), dead: strSize('dead')} as const
 const FROM_KEY = strSize('from')
 const TAGS_KEY = strSize('tags')
+const AT_KEY = strSize('at')
 const PING_BASE = 3 + strSize('type') + strSize('ping') + strSize('seq') + strSize('target') + strSize('updates') + 3
 const PING_REQ_BASE = 3 + strSize('type') + strSize('ping-req') + strSize('seq') + strSize('target') + strSize('updates') + 3
 const ACK_BASE = 3 + strSize('type') + strSize('ack') + strSize('seq') + strSize('updates') + 3
@@ -76,6 +82,7 @@ export function updateSize(u: Update): number {
   let n = UPDATE_BASE + (KIND_SIZE[u.kind] ?? strSize(u.kind)) + strSize(u.node) + intSize(u.inc)
   if (u.from !== undefined) n += FROM_KEY + strSize(u.from)
   if (u.tags !== undefined) n += TAGS_KEY + encodedSize(u.tags)
+  if (u.at !== undefined) n += AT_KEY + intSize(u.at)
   return n
 }
 

@@ -4,6 +4,7 @@ import {BroadcastQueue, retransmitLimit} from './broadcast-queue.js'
 import {pushPullScale, resolveSwimConfig, type SwimConfig} from './config.js'
 import {envelopeSize, updateSize, type MemberSnapshot, type SwimMessage, type Update} from './messages.js'
 import {OutputBuilder} from './output.js'
+import {ProbeRing, ringKey} from './probe-ring.js'
 import {encodedSize, intSize, strSize} from './size.js'
 import {Suspicion, suspicionBounds, type SuspicionBounds} from './suspicion.js'
 import type {Detector, DetectorBaseOptions, DetectorCommand, Member, MemberState, MembershipEvent, Tags} from './types.js'
@@ -33,6 +34,8 @@ interface Rec {
   snapBytes: number
   /** Index in `ids` / `recList` / `codes`. */
   pos: number
+  /** Place on the probe ring (`ringKey(id)`). */
+  ringKey: number
 }
 
 interface Probe {
@@ -59,6 +62,9 @@ function internId(id: NodeId): number {
 }
 
 const EMPTY_TAGS: Tags = Object.freeze({}) as Tags
+
+/** A helper nacks this fraction of ProbeTimeout after a ping-req (see the 'ping-req' case). */
+const NACK_AFTER = 0.8
 
 /** Bytes of corrections of stale accusations answered per message received (an alive update is ~30 bytes plus tags). */
 const MAX_CORRECTION_BYTES = 512
@@ -120,6 +126,9 @@ export class SwimCore implements Detector<SwimMessage> {
   private tags: Tags
   private leaving = false
   private selfChange = 0
+  /** The aligned probe schedule (with `sharedClock`; see probe-ring.ts). */
+  private readonly ring: ProbeRing<Rec>
+  /** memberlist's shuffled walk of our own (without `sharedClock`). */
   private probeOrder: Rec[] = []
   private probeIdx = 0
   private probe: Probe | null = null
@@ -144,6 +153,8 @@ export class SwimCore implements Detector<SwimMessage> {
     this.config = resolveSwimConfig(opts.profile ?? 'lan', opts.config)
     // Without Lifeguard the multiplier is pinned at ×1.
     this.awareness = new Awareness(this.config.lifeguard ? this.config.awarenessMaxMultiplier : 1)
+    const selfRec: Rec = {id: this.id, state: 'alive', inc: 0, tags: EMPTY_TAGS, lastChange: 0, suspicion: null, snap: null, snapBytes: 0, pos: -1, ringKey: ringKey(this.id)}
+    this.ring = new ProbeRing(selfRec)
   }
 
   /** incs[i]: the incarnation held for interned id i, −1 when unknown (mirrors Rec.inc; checked first). */
@@ -209,8 +220,9 @@ export class SwimCore implements Detector<SwimMessage> {
     for (const id of this.initial) if (id !== this.id && this.rec(id) === undefined) this.addMember(id, 0, EMPTY_TAGS)
     // Announce ourselves; the update spreads as soon as we know anyone.
     if (this.initial.length === 0) this.broadcast({kind: 'alive', node: this.id, inc: this.inc, tags: this.tags})
-    // A random phase, so that N nodes started together do not probe in lock-step.
-    this.b.timer('probe', now + this.rng.next() * c.probeInterval)
+    // A phase of our own, so that N nodes started together do not probe in lock-step: the
+    // ring's (its hash of our id) when aligned, else a random one as memberlist's ticker has.
+    this.b.timer('probe', c.sharedClock ? this.ring.nextTickAt(now, c.probeInterval) : now + this.rng.next() * c.probeInterval)
     this.b.timer('push-pull', now + pushPullScale(c.pushPullInterval, this.clusterSize()))
     this.b.timer('reconnect', now + c.reconnectInterval)
     // Join: a full state exchange with every seed (memberlist Join → pushPullNode(join=true)).
@@ -250,9 +262,14 @@ export class SwimCore implements Detector<SwimMessage> {
         const seq = ++this.seq
         this.indirect.set(seq, {requester: from, seq: msg.seq})
         this.sendUpdates(msg.target, {type: 'ping', seq, target: msg.target, updates: []})
-        // Lifeguard (Local Health Aware Probe): if the target stays silent, say so (nack) so the requester knows
-        // that we, at least, are alive and reachable.
-        this.b.timer(`nack:${seq}`, now + this.config.probeTimeout)
+        // Lifeguard (Local Health Aware Probe): if the target stays silent, say so (nack) so the
+        // requester knows that we, at least, are alive and reachable. memberlist nacks after a
+        // full ProbeTimeout; the requester sent the ping-req one ProbeTimeout into its period
+        // (LAN: 0.5 of 1 s), so that nack lands on the period's end and nearly always misses it:
+        // every probe of a crashed member then counts against the prober's own health (+k), and
+        // after a crash the survivors slow their probing for seconds, just when probes matter.
+        // Nacking at NACK_AFTER of the timeout lands it inside the period.
+        this.b.timer(`nack:${seq}`, now + NACK_AFTER * this.config.probeTimeout)
         break
       }
       case 'nack':
@@ -275,15 +292,20 @@ export class SwimCore implements Detector<SwimMessage> {
     this.now = now
     const c = this.config
     switch (key) {
-      case 'probe':
+      case 'probe': {
+        // The period this tick belongs to, on the aligned schedule (ticks are due on it exactly).
+        const j = this.ring.periodAt(now, c.probeInterval)
         this.finishProbe()
-        if (!this.leaving) this.startProbe()
+        if (!this.leaving) this.startProbe(j)
         // Still alone with seeds to try (the seed was down or the reply lost): retry the join
         // every period rather than wait for the push-pull interval.
         if (this.live === 0 && !this.leaving && this.seeds.length > 0) this.sendPushPull(this.seeds[this.rng.int(this.seeds.length)]!, true, false)
-        // Lifeguard (Local Health Aware Probe): an unhealthy node probes less often.
-        this.b.timer('probe', now + this.awareness.scale(c.probeInterval))
+        // Lifeguard (Local Health Aware Probe): an unhealthy node probes less often (it skips
+        // periods of the aligned schedule; the others' probes cover its targets meanwhile).
+        const next = this.awareness.scale(c.probeInterval)
+        this.b.timer('probe', c.sharedClock ? this.ring.tickAt(j, c.probeInterval) + next : now + next)
         break
+      }
       case 'probe-timeout':
         this.indirectProbe()
         break
@@ -351,8 +373,9 @@ export class SwimCore implements Detector<SwimMessage> {
 
   // ---- failure detection (SWIM §3.1, §4.3) -------------------------------------------------
 
-  /** SWIM §4.3: round-robin over a shuffled member list bounds the time to first probe of a failed member. */
-  private nextTarget(): Rec | undefined {
+  /** SWIM §4.3: round-robin, which bounds the time to first probe of a failed member; aligned across members unless configured off. */
+  private nextTarget(j: number): Rec | undefined {
+    if (this.config.sharedClock) return this.ring.target(j)
     for (let attempts = 0; attempts <= this.probeOrder.length + 1; attempts++) {
       if (this.probeIdx >= this.probeOrder.length) {
         const order: Rec[] = []
@@ -367,15 +390,15 @@ export class SwimCore implements Detector<SwimMessage> {
     return undefined
   }
 
-  private startProbe(): void {
-    const r = this.nextTarget()
+  private startProbe(j: number): void {
+    const r = this.nextTarget(j)
     if (!r) return
     const seq = ++this.seq
     this.probe = {seq, target: r.id, acked: false, expectedNacks: 0, nacks: 0}
     const updates: Update[] = []
     // Lifeguard Buddy System: probing a suspect carries the suspicion to it first, so a
     // live suspect learns of it and refutes without waiting for gossip to reach it.
-    if (this.config.lifeguard && r.state === 'suspect') updates.push({kind: 'suspect', node: r.id, inc: r.inc, from: this.id})
+    if (this.config.lifeguard && r.state === 'suspect') updates.push(this.accusation(r))
     this.sendUpdates(r.id, {type: 'ping', seq, target: r.id, updates})
     this.b.timer('probe-timeout', this.now + this.awareness.scale(this.config.probeTimeout))
   }
@@ -419,7 +442,7 @@ export class SwimCore implements Detector<SwimMessage> {
       this.awareness.applyDelta(p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1)
     }
     const r = this.rec(p.target)
-    if (r && isLive(r.state)) this.onSuspect({kind: 'suspect', node: r.id, inc: r.inc, from: this.id})
+    if (r && isLive(r.state)) this.onSuspect(this.accusation(r))
   }
 
   private suspicionExpired(id: NodeId): void {
@@ -534,7 +557,7 @@ export class SwimCore implements Detector<SwimMessage> {
 
   private addMember(id: NodeId, inc: number, tags: Tags): void {
     this.version++
-    const rec: Rec = {id, state: 'alive', inc, tags, lastChange: this.now, suspicion: null, snap: null, snapBytes: 0, pos: this.ids.length}
+    const rec: Rec = {id, state: 'alive', inc, tags, lastChange: this.now, suspicion: null, snap: null, snapBytes: 0, pos: this.ids.length, ringKey: ringKey(id)}
     this.recs.set(id, rec)
     const ix = internId(id)
     this.byIndex[ix] = rec
@@ -549,13 +572,16 @@ export class SwimCore implements Detector<SwimMessage> {
     this.ids.push(id)
     this.recList.push(rec)
     this.live++
-    // memberlist: a new member goes to a random place in the probe order, so it is probed this round.
-    const n = this.probeOrder.length
-    this.probeOrder.push(rec)
-    if (n > 0) {
-      const j = this.rng.int(n + 1)
-      this.probeOrder[n] = this.probeOrder[j]!
-      this.probeOrder[j] = rec
+    if (this.config.sharedClock) this.ring.add(rec)
+    else {
+      // memberlist: a new member goes to a random place in the probe order, so it is probed this round.
+      const n = this.probeOrder.length
+      this.probeOrder.push(rec)
+      if (n > 0) {
+        const j = this.rng.int(n + 1)
+        this.probeOrder[n] = this.probeOrder[j]!
+        this.probeOrder[j] = rec
+      }
     }
     this.b.event({type: 'join', member: id, incarnation: inc, tags})
   }
@@ -593,7 +619,10 @@ export class SwimCore implements Detector<SwimMessage> {
     this.setInc(r, u.inc)
     this.version++
     if (r.state !== 'suspect') this.setState(r, 'suspect')
-    r.suspicion = new Suspicion(from, this.now, this.bounds())
+    const start = this.suspicionStart(u.at)
+    r.suspicion = new Suspicion(from, start, this.bounds())
+    // Passed on with the instant we time it from (a push-pull's "dead" comes without one).
+    if (this.config.sharedClock && u.at !== start) u = {...u, at: start}
     this.b.timer(`suspect:${r.id}`, r.suspicion.deadline())
     if (this.config.lifeguard) this.b.timer(`recheck:${r.id}`, this.now + r.suspicion.bounds.min * (0.25 + 0.25 * this.rng.next()))
     this.b.event({type: 'suspect', member: r.id, incarnation: r.inc, by: from})
@@ -620,6 +649,29 @@ export class SwimCore implements Detector<SwimMessage> {
     this.b.event(left ? {type: 'leave', member: r.id, incarnation: r.inc} : {type: 'dead', member: r.id, incarnation: r.inc, by: from})
     // A verdict is final news: the members still waiting on their own timers learn it at once.
     this.broadcast(u, this.config.lifeguard)
+  }
+
+  /**
+   * Our accusation of `r` (a failed probe, a buddy-system ping): a suspect update carrying the
+   * instant of the suspicion we already hold, or now.
+   */
+  private accusation(r: Rec): Update {
+    const u: Update = {kind: 'suspect', node: r.id, inc: r.inc, from: this.id}
+    if (this.config.sharedClock) u.at = r.suspicion && r.state === 'suspect' ? r.suspicion.start : Math.round(this.now)
+    return u
+  }
+
+  /**
+   * When a suspicion we just heard of began. memberlist starts each holder's timer on hearing,
+   * so the verdict reaches the last holder up to the accusation's gossip spread (0.3–0.6 s at
+   * N = 50) after the first; timing every holder from the accuser's instant makes them all
+   * decide together. That instant is on the shared clock (see probe-ring.ts), trusted only up to
+   * one probe interval back (more than a suspicion's spread; a skewed or lying clock cannot
+   * shorten the refutation window by more) and never in our future.
+   */
+  private suspicionStart(at: number | undefined): number {
+    if (!this.config.sharedClock || typeof at !== 'number' || !Number.isFinite(at)) return this.now
+    return Math.max(this.now - this.config.probeInterval, Math.min(this.now, at))
   }
 
   private refute(accused: number): void {
@@ -664,13 +716,14 @@ export class SwimCore implements Detector<SwimMessage> {
     if (!r || r.state !== 'suspect' || !r.suspicion || this.leaving) return
     // Only the suspicion: queued updates are not spent on a member that may well be gone (or
     // across a partition), which would starve their spread among the living.
-    const msg: SwimMessage = {type: 'ping', seq: ++this.seq, target: id, updates: [{kind: 'suspect', node: id, inc: r.inc, from: this.id}]}
+    const msg: SwimMessage = {type: 'ping', seq: ++this.seq, target: id, updates: [this.accusation(r)]}
     this.b.send(id, msg, 'udp', envelopeSize(msg) + updateSize(msg.updates[0]!))
     const half = r.suspicion.bounds.min / 2
     this.b.timer(`recheck:${id}`, this.now + half * (0.75 + 0.5 * this.rng.next()))
   }
 
   private setState(r: Rec, s: MemberState): void {
+    if (isLive(s) !== isLive(r.state)) this.ring.changed()
     this.live += (isLive(s) ? 1 : 0) - (isLive(r.state) ? 1 : 0)
     this.dead += (s === 'dead' ? 1 : 0) - (r.state === 'dead' ? 1 : 0)
     r.state = s

@@ -215,13 +215,17 @@ export async function runGossipScenarioAsync(
   return run.finish(wallMs)
 }
 
-interface PreparedScenario {
+/**
+ * A scenario built but not yet run: schedule observations on `sim` (e.g. `sim.at(t, …)` reading
+ * the cores), run it with `sim.runUntil(duration)`, then score it with `finish`.
+ */
+export interface PreparedScenario {
   sim: Simulator<GossipMessage, MembershipEvent, DetectorCommand>
   duration: number
   finish(wallMs: number): GossipScenarioResult
 }
 
-function prepareGossipScenario(opts: GossipScenarioOptions): PreparedScenario {
+export function prepareGossipScenario(opts: GossipScenarioOptions): PreparedScenario {
   const N = opts.nodes
   if (!Number.isInteger(N) || N < 2) throw new Error('gossip scenario: nodes must be an integer ≥ 2')
   const kind = opts.detector ?? 'swim'

@@ -18,6 +18,8 @@ export {
   type PauseOutcome,
   type PartitionOutcome,
   type ScenarioProgress,
+  prepareGossipScenario,
+  type PreparedScenario,
 } from './gossip-scenario.js'
 export {compareDetectors, comparisonRow, type ComparisonRow} from './gossip-params.js'
 export {asciiHistogram, type HistogramOptions} from './plot.js'

@@ -72,7 +72,7 @@ describe('Lifeguard buddy system: a holder of a suspicion re-checks the suspect 
     expect(recheck).toBeLessThanOrEqual(1_000 + 2_000)
     expect(recheck).toBeLessThan(deadline)
     const ping = copy(a.tick('recheck:b', recheck)).send.find((e) => e.to === 'b' && e.msg.type === 'ping')!
-    expect(ping.msg.type === 'ping' && ping.msg.updates).toContainEqual(suspect('b', 0, 'a'))
+    expect(ping.msg.type === 'ping' && ping.msg.updates).toContainEqual({...suspect('b', 0, 'a'), at: 1_000}) // timed from when a heard it
     const ack = copy(b.receive('a', ping.msg, recheck + 1)).send.find((e) => e.to === 'a' && e.msg.type === 'ack')!
     const out = copy(a.receive('b', ack.msg, recheck + 2))
     expect(a.member('b')).toMatchObject({state: 'alive', incarnation: 1})

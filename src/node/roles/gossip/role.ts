@@ -28,7 +28,7 @@ export type GossipControl =
   | {op: 'tags'; tags: Tags}
   | {op: 'keys'; action: 'list' | 'install' | 'use' | 'remove'; key?: string}
 
-/** `lastChange` is wall-clock ms since the epoch here (the core's is logical). */
+/** `lastChange` is wall-clock ms since the epoch (the clock the gossip core runs on). */
 export interface MembersView {
   self: Member
   detector: DetectorKind
@@ -73,8 +73,13 @@ export class GossipShell implements Role {
 
   constructor(private readonly opts: GossipRoleOptions) {}
 
+  /**
+   * The core's clock: wall-clock ms, advanced by the monotonic clock. Members must share it
+   * (the aligned probe schedule and the timing of suspicions do; see src/gossip/probe-ring.ts),
+   * and a process-relative clock would give every node its own.
+   */
   private now(): number {
-    return performance.now() - this.t0
+    return this.wall0 + (performance.now() - this.t0)
   }
 
   async start(ctx: RoleContext): Promise<void> {
@@ -290,8 +295,8 @@ export class GossipShell implements Role {
     const req = body as GossipControl
     switch (req?.op) {
       case 'members': {
-        // The core keeps logical time; people read wall-clock time.
-        const wall = (m: Member): Member => ({...m, lastChange: Math.round(this.wall0 + m.lastChange)})
+        // The core's clock is wall-clock ms already; people read whole milliseconds.
+        const wall = (m: Member): Member => ({...m, lastChange: Math.round(m.lastChange)})
         const members = this.core.members().sort((a, b) => a.id.localeCompare(b.id, 'en', {numeric: true}))
         return {self: wall(this.core.self()), detector: this.opts.detector, members: members.map(wall)} satisfies MembersView
       }
