@@ -1,6 +1,8 @@
 /**
- * `npm run bench [-- SUITE…] [--json] [--quick]`: runs the named suites (all when none is named)
- * and prints every comparison with its ratio against a baseline measured in the same run.
+ * `npm run bench [-- SUITE…] [--json] [--quick] [--runs N]`: runs the named suites (all when none
+ * is named) and prints every comparison with its ratio against a baseline measured in the same
+ * run. `--runs N` repeats the gossip suite's real-process procedure N times (dtk and Serf
+ * alternating) and pools the crashes: five victims a run cannot tell two detectors apart.
  */
 import {renderText, type Suite, type SuiteResult} from './report.js'
 
@@ -13,7 +15,23 @@ const suites: Record<string, () => Promise<Suite>> = {
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json')
   const quick = argv.includes('--quick')
-  const names = argv.filter((a) => !a.startsWith('--'))
+  let runs = 1
+  const rest: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    const m = /^--runs(?:=(.*))?$/.exec(a)
+    if (!m) {
+      rest.push(a)
+      continue
+    }
+    const v = m[1] ?? argv[++i]
+    runs = Number(v)
+    if (!Number.isInteger(runs) || runs < 1) {
+      process.stderr.write(`bench: --runs wants a whole number of runs >= 1, not '${v ?? ''}'\n`)
+      return 2
+    }
+  }
+  const names = rest.filter((a) => !a.startsWith('--'))
   for (const n of names) {
     if (!(n in suites)) {
       process.stderr.write(`bench: unknown suite '${n}' (known: ${Object.keys(suites).join(', ')})\n`)
@@ -25,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   for (const name of chosen) {
     process.stderr.write(`bench: running ${name}…\n`)
     const suite = await suites[name]!()
-    results.push(await suite({quick, progress: (line) => process.stderr.write(`  ${line}\n`)}))
+    results.push(await suite({quick, runs, progress: (line) => process.stderr.write(`  ${line}\n`)}))
   }
   if (json) process.stdout.write(JSON.stringify({results}, null, 2) + '\n')
   else process.stdout.write(renderText(results) + '\n')

@@ -44,6 +44,11 @@ export interface SuiteResult {
 export interface SuiteOptions {
   /** Smaller workloads, for a smoke run (`--quick`). */
   quick: boolean
+  /**
+   * Repetitions of a procedure whose sample per run is small (`--runs N`; the gossip suite's
+   * crashes: K victims a run), pooled into one set of figures.
+   */
+  runs: number
   /** Progress lines go here (stderr); results are printed by main. */
   progress: (line: string) => void
 }

@@ -609,6 +609,8 @@ export class SwimCore implements Detector<SwimMessage> {
       // others count it too.
       if (r.suspicion && r.suspicion.confirm(from)) {
         this.b.timer(`suspect:${r.id}`, r.suspicion.deadline())
+        // Passed on with the instant of the suspicion as we time it (whatever the sender wrote).
+        if (this.config.sharedClock && u.at !== r.suspicion.start) u = {...u, at: r.suspicion.start}
         this.broadcast(u, this.config.lifeguard)
       }
       return
