@@ -56,34 +56,38 @@ function before(a: RingMember, b: RingMember): boolean {
 const isLive = (s: MemberState) => s === 'alive' || s === 'suspect'
 
 export class ProbeRing<R extends RingMember> {
-  /** Every member ever added, and self, in ring order. */
-  private readonly all: R[]
-  /** The live ones (and self) in ring order; rebuilt lazily after a change. */
-  private live: R[] | null = null
+  /** The live members and self, in ring order. */
+  private live: R[]
+  /**
+   * Live members added since the last target, merged in at the next one: a join storm brings a
+   * node hundreds of members between two probes, and one sort-and-merge per probe costs far less
+   * than an insertion each.
+   */
+  private pending: R[] = []
   private selfRank = 0
   /** Where this member ticks within each period, in [0, 1). */
   readonly phase: number
 
   constructor(private readonly self: R) {
-    this.all = [self]
+    this.live = [self]
     this.phase = self.ringKey / 2 ** 32
   }
 
+  /** A member learned of; it takes its place on the ring if live. */
   add(r: R): void {
-    let lo = 0
-    let hi = this.all.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (before(this.all[mid]!, r)) lo = mid + 1
-      else hi = mid
-    }
-    this.all.splice(lo, 0, r)
-    this.live = null
+    if (isLive(r.state)) this.pending.push(r)
   }
 
-  /** A member became live or stopped being live. */
-  changed(): void {
-    this.live = null
+  /** `r` became live or stopped being live (its state is already the new one). */
+  changed(r: R): void {
+    if (this.pending.length > 0) this.flush()
+    const i = this.find(r)
+    const present = i < this.live.length && this.live[i] === r
+    if (isLive(r.state) && !present) this.insert(r)
+    else if (!isLive(r.state) && present) {
+      this.live.splice(i, 1)
+      if (i < this.selfRank) this.selfRank--
+    }
   }
 
   /** The number of the period whose tick is nearest `now` (a timer may fire a little late). */
@@ -103,22 +107,45 @@ export class ProbeRing<R extends RingMember> {
 
   /** The target of period `j`: `j` ranks on from this member among the live ones (never itself). */
   target(j: number): R | undefined {
-    const live = this.live ?? this.rebuild()
-    const n = live.length
+    if (this.pending.length > 0) this.flush()
+    const n = this.live.length
     if (n < 2) return undefined
     let off = j % n
     if (off < 0) off += n
     if (off === 0) off = 1
-    return live[(this.selfRank + off) % n]
+    return this.live[(this.selfRank + off) % n]
   }
 
-  private rebuild(): R[] {
-    const live: R[] = []
-    for (const r of this.all) {
-      if (r === this.self) this.selfRank = live.length
-      if (r === this.self || isLive(r.state)) live.push(r)
+  /** Index of the first live entry not before `r`. */
+  private find(r: R): number {
+    let lo = 0
+    let hi = this.live.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (before(this.live[mid]!, r)) lo = mid + 1
+      else hi = mid
     }
-    this.live = live
-    return live
+    return lo
+  }
+
+  private flush(): void {
+    const add = this.pending.sort((a, b) => (before(a, b) ? -1 : 1))
+    this.pending = []
+    const old = this.live
+    const merged: R[] = new Array(old.length + add.length)
+    let i = 0
+    let j = 0
+    for (let k = 0; k < merged.length; k++) {
+      const r = j >= add.length || (i < old.length && before(old[i]!, add[j]!)) ? old[i++]! : add[j++]!
+      if (r === this.self) this.selfRank = k
+      merged[k] = r
+    }
+    this.live = merged
+  }
+
+  private insert(r: R): void {
+    const i = this.find(r)
+    this.live.splice(i, 0, r)
+    if (i <= this.selfRank) this.selfRank++
   }
 }

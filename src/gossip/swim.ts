@@ -104,17 +104,18 @@ export class SwimCore implements Detector<SwimMessage> {
   private readonly b = new OutputBuilder<SwimMessage, MembershipEvent>()
   private readonly awareness: Awareness
   private readonly queue = new BroadcastQueue<Update>()
-  /** Every member known, in the order first learned (for views and snapshots). */
-  private readonly recs = new Map<NodeId, Rec>()
   /**
-   * The same records by interned id (see `internId`): the hot lookup of every piggybacked
+   * Every member's record by interned id (see `internId`): the hot lookup of every piggybacked
    * update. A small process-wide map plus a dense array beats one hash map per core, whose
    * tables at 1000 simulated cores no longer fit any cache.
    */
   private readonly byIndex: (Rec | undefined)[] = []
   /** Every other member ever known, for uniform random choice. */
   private readonly ids: NodeId[] = []
-  /** recList[i] is the record of ids[i]; codes[i] its state as a small integer (see `code`), read without touching the record. */
+  /**
+   * recList[i] is the record of ids[i], in the order first learned (for views and snapshots);
+   * codes[i] its state as a small integer (see `code`), read without touching the record.
+   */
   private readonly recList: Rec[] = []
   private codes = new Uint8Array(64)
   /** Alive + suspect members other than self. */
@@ -183,7 +184,7 @@ export class SwimCore implements Detector<SwimMessage> {
 
   members(): Member[] {
     const r: Member[] = []
-    for (const m of this.recs.values()) r.push(view(m))
+    for (const m of this.recList) r.push(view(m))
     return r
   }
 
@@ -558,7 +559,6 @@ export class SwimCore implements Detector<SwimMessage> {
   private addMember(id: NodeId, inc: number, tags: Tags): void {
     this.version++
     const rec: Rec = {id, state: 'alive', inc, tags, lastChange: this.now, suspicion: null, snap: null, snapBytes: 0, pos: this.ids.length, ringKey: ringKey(id)}
-    this.recs.set(id, rec)
     const ix = internId(id)
     this.byIndex[ix] = rec
     this.setIncAt(ix, inc)
@@ -725,10 +725,11 @@ export class SwimCore implements Detector<SwimMessage> {
   }
 
   private setState(r: Rec, s: MemberState): void {
-    if (isLive(s) !== isLive(r.state)) this.ring.changed()
+    const flipped = isLive(s) !== isLive(r.state)
     this.live += (isLive(s) ? 1 : 0) - (isLive(r.state) ? 1 : 0)
     this.dead += (s === 'dead' ? 1 : 0) - (r.state === 'dead' ? 1 : 0)
     r.state = s
+    if (flipped && this.config.sharedClock) this.ring.changed(r)
     this.codes[r.pos] = code(s)
     r.lastChange = this.now
     this.version++

@@ -85,10 +85,10 @@ describe('the aligned probe ring', () => {
     ring.add(c)
     for (let j = 0; j < 10; j++) expect(ring.target(j)!.id).toBe('b')
     b.state = 'suspect'
-    ring.changed()
+    ring.changed(b)
     expect(ring.target(3)!.id).toBe('b') // a suspect is still probed
     b.state = 'left'
-    ring.changed()
+    ring.changed(b)
     expect(ring.target(3)).toBeUndefined()
     const d = member('d')
     ring.add(d)
