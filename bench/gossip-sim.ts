@@ -25,7 +25,8 @@ export default async function gossipSim(opts: SuiteOptions): Promise<SuiteResult
     const cpu = process.cpuUsage(cpu0)
     const cpuSeconds = (cpu.user + cpu.system) / 1e6
     const label = `${nodes} SWIM nodes × ${duration / 60_000} min, bootstrap ${bootstrap}`
-    figures.push({name: `sim speed, ${label}`, value: r.sim.speedup, unit: 'x real time', goal: GOAL, met: r.sim.speedup >= 60})
+    // The goal is for 10 simulated minutes; a quick run's one minute is mostly start-up.
+    figures.push(opts.quick ? {name: `sim speed, ${label} (quick: the goal is for 10 min)`, value: r.sim.speedup, unit: 'x real time'} : {name: `sim speed, ${label}`, value: r.sim.speedup, unit: 'x real time', goal: GOAL, met: r.sim.speedup >= 60})
     figures.push({name: `sim speed per CPU second, ${label}`, value: duration / 1000 / cpuSeconds, unit: 'simulated s per CPU s'})
     figures.push({name: `sim events/s, bootstrap ${bootstrap}`, value: r.sim.eventsPerSecond, unit: 'events/s'})
     notes.push(

@@ -53,6 +53,11 @@ function before(a: RingMember, b: RingMember): boolean {
   return a.ringKey < b.ringKey || (a.ringKey === b.ringKey && a.id < b.id)
 }
 
+/** `before` as a sort comparator. */
+function ringOrder(a: RingMember, b: RingMember): number {
+  return a.ringKey - b.ringKey || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+}
+
 const isLive = (s: MemberState) => s === 'alive' || s === 'suspect'
 
 export class ProbeRing<R extends RingMember> {
@@ -129,7 +134,7 @@ export class ProbeRing<R extends RingMember> {
   }
 
   private flush(): void {
-    const add = this.pending.sort((a, b) => (before(a, b) ? -1 : 1))
+    const add = this.pending.sort(ringOrder)
     this.pending = []
     const old = this.live
     const merged: R[] = new Array(old.length + add.length)
