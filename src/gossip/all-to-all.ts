@@ -1,7 +1,7 @@
 import type {NodeId, Output, Random} from '../core/index.js'
 import {OutputBuilder} from './output.js'
 import {encodedSize} from './size.js'
-import type {Detector, DetectorCommand, DetectorKind, Member, MemberState, MembershipEvent, Tags} from './types.js'
+import {memberView as view, type Detector, type DetectorCommand, type DetectorKind, type Member, type MemberRecord, type MemberState, type MembershipEvent, type Tags} from './types.js'
 
 /**
  * The classic baseline both `heartbeat` and `phi` share: every node sends a heartbeat to every
@@ -36,13 +36,7 @@ export interface AllToAllOptions {
   syncInterval: number
 }
 
-interface Rec {
-  id: NodeId
-  state: MemberState
-  inc: number
-  tags: Tags
-  lastChange: number
-}
+type Rec = MemberRecord
 
 const HB_BYTES = 12
 
@@ -205,6 +199,3 @@ export class AllToAllCore implements Detector<AllToAllMessage> {
   }
 }
 
-function view(r: Rec): Member {
-  return {id: r.id, state: r.state, incarnation: r.inc, tags: {...r.tags}, lastChange: r.lastChange}
-}

@@ -1,5 +1,5 @@
 import type {NodeId} from '../core/index.js'
-import type {MemberState} from './types.js'
+import {isLive, type MemberState} from './types.js'
 
 /**
  * The probe schedule of SWIM §4.3, aligned across members.
@@ -58,7 +58,6 @@ function ringOrder(a: RingMember, b: RingMember): number {
   return a.ringKey - b.ringKey || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 }
 
-const isLive = (s: MemberState) => s === 'alive' || s === 'suspect'
 
 export class ProbeRing<R extends RingMember> {
   /** The live members and self, in ring order. */

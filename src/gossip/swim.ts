@@ -7,7 +7,7 @@ import {OutputBuilder} from './output.js'
 import {ProbeRing, ringKey} from './probe-ring.js'
 import {encodedSize, intSize, strSize} from './size.js'
 import {Suspicion, suspicionBounds, type SuspicionBounds} from './suspicion.js'
-import type {Detector, DetectorBaseOptions, DetectorCommand, Member, MemberState, MembershipEvent, Tags} from './types.js'
+import {isLive, memberView as view, type Detector, type DetectorBaseOptions, type DetectorCommand, type Member, type MemberRecord, type MemberState, type MembershipEvent, type Tags} from './types.js'
 
 /**
  * SWIM (Das, Gupta, Motivala, DSN 2002) with HashiCorp's Lifeguard extensions, as a sans-IO core
@@ -21,12 +21,7 @@ export interface SwimOptions extends DetectorBaseOptions {
   config?: Partial<SwimConfig>
 }
 
-interface Rec {
-  id: NodeId
-  state: MemberState
-  inc: number
-  tags: Tags
-  lastChange: number
+interface Rec extends MemberRecord {
   suspicion: Suspicion | null
   /** This record as a push-pull snapshot entry, shared by every snapshot until it changes (see `snapshot`). */
   snap: MemberSnapshot | null
@@ -84,9 +79,6 @@ const PICK_ALIVE = 0
 const PICK_DEAD = 1
 const PICK_GOSSIP = 2
 
-function isLive(s: MemberState): boolean {
-  return s === 'alive' || s === 'suspect'
-}
 
 function sameTags(a: Tags, b: Tags): boolean {
   const ka = Object.keys(a)
@@ -610,8 +602,7 @@ export class SwimCore implements Detector<SwimMessage> {
       if (r.suspicion && r.suspicion.confirm(from)) {
         this.b.timer(`suspect:${r.id}`, r.suspicion.deadline())
         // Passed on with the instant of the suspicion as we time it (whatever the sender wrote).
-        if (this.config.sharedClock && u.at !== r.suspicion.start) u = {...u, at: r.suspicion.start}
-        this.broadcast(u, this.config.lifeguard)
+        this.broadcast(this.stamped(u, r.suspicion.start), this.config.lifeguard)
       }
       return
     }
@@ -624,7 +615,7 @@ export class SwimCore implements Detector<SwimMessage> {
     const start = this.suspicionStart(u.at)
     r.suspicion = new Suspicion(from, start, this.bounds())
     // Passed on with the instant we time it from (a push-pull's "dead" comes without one).
-    if (this.config.sharedClock && u.at !== start) u = {...u, at: start}
+    u = this.stamped(u, start)
     this.b.timer(`suspect:${r.id}`, r.suspicion.deadline())
     if (this.config.lifeguard) this.b.timer(`recheck:${r.id}`, this.now + r.suspicion.bounds.min * (0.25 + 0.25 * this.rng.next()))
     this.b.event({type: 'suspect', member: r.id, incarnation: r.inc, by: from})
@@ -671,6 +662,11 @@ export class SwimCore implements Detector<SwimMessage> {
    * one probe interval back (more than a suspicion's spread; a skewed or lying clock cannot
    * shorten the refutation window by more) and never in our future.
    */
+  /** `u` carrying `start` as its instant (a copy only when it differs; none without a shared clock). */
+  private stamped(u: Update, start: number): Update {
+    return this.config.sharedClock && u.at !== start ? {...u, at: start} : u
+  }
+
   private suspicionStart(at: number | undefined): number {
     if (!this.config.sharedClock || typeof at !== 'number' || !Number.isFinite(at)) return this.now
     return Math.max(this.now - this.config.probeInterval, Math.min(this.now, at))
@@ -896,9 +892,6 @@ function snapshotSize(s: MemberSnapshot): number {
   return 3 + 3 + strSize(s.id) + 6 + strSize(s.state) + 4 + intSize(s.inc) + 5 + tags
 }
 
-function view(r: Rec): Member {
-  return {id: r.id, state: r.state, incarnation: r.inc, tags: {...r.tags}, lastChange: r.lastChange}
-}
 
 export function createSwim(opts: SwimOptions): SwimCore {
   return new SwimCore(opts)

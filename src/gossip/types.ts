@@ -22,6 +22,25 @@ export interface Member {
   lastChange: number
 }
 
+/** Alive or suspect: still a member, still probed and counted. */
+export function isLive(s: MemberState): boolean {
+  return s === 'alive' || s === 'suspect'
+}
+
+/** What every detector core keeps per member (each adds its own fields). */
+export interface MemberRecord {
+  id: NodeId
+  state: MemberState
+  inc: number
+  tags: Tags
+  lastChange: number
+}
+
+/** A record as the `Member` observers read (tags copied: the record's stay the core's). */
+export function memberView(r: MemberRecord): Member {
+  return {id: r.id, state: r.state, incarnation: r.inc, tags: {...r.tags}, lastChange: r.lastChange}
+}
+
 /**
  * A change in this node's view of `member`.
  * - `join`: first learned of, alive.

@@ -269,10 +269,7 @@ class Conn {
     this.slabEnd += body
     this.queued += added
     this.t.counters.framesOut++
-    if (!this.flushScheduled && this.state === 'open' && !this.blocked) {
-      this.flushScheduled = true
-      process.nextTick(this.flushBound)
-    }
+    this.scheduleFlush()
   }
 
   finishBatch(): void {
@@ -299,6 +296,11 @@ class Conn {
     }
     this.queued += n
     this.t.counters.framesOut++
+    this.scheduleFlush()
+  }
+
+  /** Everything queued in this turn of the event loop goes out in one write, at its end. */
+  private scheduleFlush(): void {
     if (!this.flushScheduled && this.state === 'open' && !this.blocked) {
       this.flushScheduled = true
       process.nextTick(this.flushBound)

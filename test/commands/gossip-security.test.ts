@@ -45,7 +45,17 @@ describe('gossip with a key, and its metrics endpoint', () => {
     }
     const removed = JSON.parse((await dtk(['cluster', 'keys', 'remove', key, '--name', 's', '--json'], {DTK_STATE_DIR: stateDir})).stdout)
     for (const n of removed.nodes) expect(n.keys).toHaveLength(1)
+    const counters = async () => new Map((await cluster.roleCallAll<GossipCounters>(ref(), {op: 'metrics'})).answers.map((a) => [a.node, a.answer]))
+    const before = await counters()
+    // A window longer than the suspicion timeout (0.8 s on `fast` at N = 3): a member whose
+    // datagrams no longer opened would be declared dead within it.
     await new Promise((r) => setTimeout(r, 1500))
+    const after = await counters()
+    for (const [node, m] of after) {
+      expect(m.acks, `${node} still gets acks under the new key`).toBeGreaterThan(before.get(node)!.acks)
+      // n1 still hears from the keyless stranger of the test above; the others hear only members.
+      if (node !== 'n1') expect(m.rejected, `${node} rejects nothing`).toBe(before.get(node)!.rejected)
+    }
     for (const {answer} of (await cluster.roleCallAll<MembersView>(ref(), {op: 'members'})).answers) {
       expect(answer.members.filter((m) => m.state === 'alive').map((m) => m.id).sort()).toHaveLength(2)
     }
