@@ -119,7 +119,7 @@ export class AllToAllCore implements Detector<AllToAllMessage> {
     if (key === 'beat' && !this.leaving) {
       const hb: AllToAllMessage = {type: 'hb', inc: this.inc}
       // Dead members still get heartbeats: that is how they come back after a partition heals.
-      for (const r of this.list) if (r.state !== 'left') this.b.send(r.id, hb, 'udp', HB_BYTES)
+      for (const r of this.list) if (r.state !== 'left') this.b.send(r.id, hb, 'datagram', HB_BYTES)
       for (const r of this.list) {
         if (r.state === 'alive' && this.judge.isDead(r.id, now)) {
           this.setState(r, 'dead')
@@ -142,14 +142,14 @@ export class AllToAllCore implements Detector<AllToAllMessage> {
     if (cmd.type === 'leave' && !this.leaving) {
       this.leaving = true
       this.selfChange = now
-      for (const r of this.list) if (r.state !== 'left') this.b.send(r.id, {type: 'leave', inc: this.inc}, 'udp', HB_BYTES)
+      for (const r of this.list) if (r.state !== 'left') this.b.send(r.id, {type: 'leave', inc: this.inc}, 'datagram', HB_BYTES)
     } else if (cmd.type === 'set-tags') {
       this.tags = {...cmd.tags}
       this.inc++
       this.selfChange = now
       const hb: AllToAllMessage = {type: 'hb', inc: this.inc, tags: this.tags}
       const bytes = encodedSize(hb)
-      for (const r of this.list) if (r.state !== 'left') this.b.send(r.id, hb, 'udp', bytes)
+      for (const r of this.list) if (r.state !== 'left') this.b.send(r.id, hb, 'datagram', bytes)
     }
     return this.b.out
   }
@@ -195,7 +195,7 @@ export class AllToAllCore implements Detector<AllToAllMessage> {
   private sendHello(to: NodeId, reply: boolean): void {
     const members = this.list.filter((r) => r.state === 'alive').map((r) => ({id: r.id, inc: r.inc, tags: r.tags}))
     const msg: AllToAllMessage = {type: 'hello', reply, inc: this.inc, tags: this.tags, members}
-    this.b.send(to, msg, 'tcp', encodedSize(msg))
+    this.b.send(to, msg, 'stream', encodedSize(msg))
   }
 }
 

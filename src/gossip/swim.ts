@@ -331,7 +331,7 @@ export class SwimCore implements Detector<SwimMessage> {
           const ind = this.indirect.get(seq)
           if (ind) {
             this.indirect.delete(seq)
-            this.b.send(ind.requester, {type: 'nack', seq: ind.seq}, 'udp', 16)
+            this.b.send(ind.requester, {type: 'nack', seq: ind.seq}, 'datagram', 16)
           }
         }
     }
@@ -715,7 +715,7 @@ export class SwimCore implements Detector<SwimMessage> {
     // Only the suspicion: queued updates are not spent on a member that may well be gone (or
     // across a partition), which would starve their spread among the living.
     const msg: SwimMessage = {type: 'ping', seq: ++this.seq, target: id, updates: [this.accusation(r)]}
-    this.b.send(id, msg, 'udp', envelopeSize(msg) + updateSize(msg.updates[0]!))
+    this.b.send(id, msg, 'datagram', envelopeSize(msg) + updateSize(msg.updates[0]!))
     const half = r.suspicion.bounds.min / 2
     this.b.timer(`recheck:${id}`, this.now + half * (0.75 + 0.5 * this.rng.next()))
   }
@@ -790,7 +790,7 @@ export class SwimCore implements Detector<SwimMessage> {
       const skip = n === 0 ? undefined : msg.updates.map((u) => u.node)
       used += this.queue.take(this.config.udpBufferSize - used, 0, retransmitLimit(this.config.retransmitMult, this.clusterSize()), msg.updates, skip)
     }
-    this.b.send(to, msg, 'udp', used)
+    this.b.send(to, msg, 'datagram', used)
   }
 
   /** memberlist gossip(): queued updates also go out to GossipNodes random members each GossipInterval. */
@@ -847,7 +847,7 @@ export class SwimCore implements Detector<SwimMessage> {
       // Shared by every push-pull until the view changes: messages are never mutated once sent.
       this.cached = c = {version: this.version, states, bytes}
     }
-    this.b.send(to, {type: 'push-pull', reply, join, states: c.states}, 'tcp', c.bytes)
+    this.b.send(to, {type: 'push-pull', reply, join, states: c.states}, 'stream', c.bytes)
   }
 
   // ---- random choice -----------------------------------------------------------------------

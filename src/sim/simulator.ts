@@ -291,7 +291,7 @@ export class Simulator<M, E, C = never> {
         s.stats.received++
         const msg = ev.msg as M
         if (this.trace) this.log(`${this._now} ${ev.from}>${s.id} ${JSON.stringify(msg)}`)
-        for (const l of this.deliveryListeners) l(this._now, ev.from, s.id, msg, ev.udp ? 'udp' : 'tcp')
+        for (const l of this.deliveryListeners) l(this._now, ev.from, s.id, msg, ev.udp ? 'datagram' : 'stream')
         this.apply(s, s.core!.receive(ev.from, msg, this._now))
         break
       }
@@ -359,7 +359,7 @@ export class Simulator<M, E, C = never> {
     }
     for (let i = 0; i < out.send.length; i++) {
       const env = out.send[i]!
-      this.transmit(s, env.to, env.msg, env.channel !== 'tcp', env.bytes ?? 0)
+      this.transmit(s, env.to, env.msg, env.channel !== 'stream', env.bytes ?? 0)
     }
     if (out.events.length > 0) {
       for (let i = 0; i < out.events.length; i++) {

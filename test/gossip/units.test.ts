@@ -171,7 +171,7 @@ describe('push-pull size accounting', () => {
     const states = Array.from({length: 40}, (_, i) => ({id: `n${i + 1}`, state: 'alive' as const, inc: i * 1000, tags: i % 2 ? {} : {zone: 'a'}}))
     const out = core.receive('n1', {type: 'push-pull', reply: false, join: true, states}, 1)
     const reply = out.send.find((e) => (e.msg as SwimMessage).type === 'push-pull')!
-    expect(reply.channel).toBe('tcp')
+    expect(reply.channel).toBe('stream')
     expect(reply.bytes).toBe(packr.pack(reply.msg).length)
   })
 })

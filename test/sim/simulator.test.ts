@@ -13,14 +13,14 @@ class ToyCore implements Core<Toy, string> {
   fired: {key: string; at: number}[] = []
   constructor(
     readonly id: NodeId,
-    private readonly plan: {to?: NodeId; count?: number; channel?: 'udp' | 'tcp'; timers?: {key: string; at: number}[]} = {},
+    private readonly plan: {to?: NodeId; count?: number; channel?: 'datagram' | 'stream'; timers?: {key: string; at: number}[]} = {},
   ) {}
   private out(): Output<Toy, string> {
     return {send: [], timers: [], cancel: [], events: []}
   }
   start(): Output<Toy, string> {
     const o = this.out()
-    if (this.plan.to) for (let i = 0; i < (this.plan.count ?? 1); i++) o.send.push({to: this.plan.to, msg: {n: i}, channel: this.plan.channel ?? 'udp'})
+    if (this.plan.to) for (let i = 0; i < (this.plan.count ?? 1); i++) o.send.push({to: this.plan.to, msg: {n: i}, channel: this.plan.channel ?? 'datagram'})
     for (const t of this.plan.timers ?? []) o.timers.push(t)
     return o
   }
@@ -97,7 +97,7 @@ describe('simulated network', () => {
     sim.addNode('rx', () => rx)
     sim.addNode('rx2', () => rx2)
     sim.addNode('udp', (c) => new ToyCore(c.id, {to: 'rx', count: 10_000}))
-    sim.addNode('tcp', (c) => new ToyCore(c.id, {to: 'rx2', count: 1_000, channel: 'tcp'}))
+    sim.addNode('tcp', (c) => new ToyCore(c.id, {to: 'rx2', count: 1_000, channel: 'stream'}))
     sim.runUntil(1_000)
     expect(rx.received.length).toBeGreaterThan(8_800)
     expect(rx.received.length).toBeLessThan(9_200)
@@ -129,7 +129,7 @@ describe('simulated network', () => {
     sim.addNode('rx', () => rx)
     sim.addNode('a', (c) => new ToyCore(c.id, {to: 'rx', count: 1}), 0) // in flight when the cut happens
     sim.partition([['rx']], 5)
-    sim.addNode('b', (c) => new ToyCore(c.id, {to: 'rx', count: 1, channel: 'tcp'}), 20) // sent across the cut
+    sim.addNode('b', (c) => new ToyCore(c.id, {to: 'rx', count: 1, channel: 'stream'}), 20) // sent across the cut
     sim.heal(40)
     sim.addNode('c', (c) => new ToyCore(c.id, {to: 'rx', count: 1}), 50)
     sim.runUntil(100)

@@ -253,7 +253,7 @@ export class GossipShell implements Role {
       }
       this.counters.messagesOut++
       this.observe(env.msg, 'out')
-      if (env.channel === 'tcp') {
+      if (env.channel === 'stream') {
         try {
           this.ctx.transport.send(to, this.keyring ? {op: 'gossip', s: this.keyring.seal(pack(env.msg))} : {op: 'gossip', m: env.msg})
         } catch {
