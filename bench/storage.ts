@@ -62,67 +62,92 @@ function scratch(): {dir: string; fsType: string; cleanup: () => void} {
   }
 }
 
+/** A contender: runs for one window and reports what it acknowledged. */
+type Contender = (windowMs: number) => Promise<Run>
+
 /** The plain loop: `perSync` records in one write, then fdatasync, blocking the event loop. */
-function plainLoop(fd: number, at: {pos: number}, perSync: number, windowMs: number): Run {
+function plainLoop(fd: number, perSync: number): Contender {
   const buf = Buffer.alloc(RECORD * perSync, 0x5a)
-  const lat: number[] = []
-  const t0 = now()
-  const end = t0 + BigInt(windowMs * 1e6)
-  let ops = 0
-  let t = t0
-  while (t < end) {
-    fs.writeSync(fd, buf, 0, buf.length, at.pos)
-    fs.fdatasyncSync(fd)
-    at.pos += buf.length
-    ops += perSync
-    const t1 = now()
-    lat.push(ms(t, t1))
-    t = t1
-  }
-  return {ops, secs: ms(t0, t) / 1000, lat}
-}
-
-/** The same loop with write and fdatasync on libuv's thread pool. */
-async function asyncLoop(fd: number, at: {pos: number}, windowMs: number): Promise<Run> {
-  const buf = Buffer.alloc(RECORD, 0x5a)
-  const write = () => new Promise<void>((res, rej) => fs.write(fd, buf, 0, RECORD, at.pos, (e) => (e ? rej(e) : res())))
-  const sync = () => new Promise<void>((res, rej) => fs.fdatasync(fd, (e) => (e ? rej(e) : res())))
-  const lat: number[] = []
-  const t0 = now()
-  const end = t0 + BigInt(windowMs * 1e6)
-  let ops = 0
-  let t = t0
-  while (t < end) {
-    await write()
-    await sync()
-    at.pos += RECORD
-    ops++
-    const t1 = now()
-    lat.push(ms(t, t1))
-    t = t1
-  }
-  return {ops, secs: ms(t0, t) / 1000, lat}
-}
-
-/** `writers` loops of `await log.persist([record])`. */
-async function dtkWriters(log: DurableLog, writers: number, windowMs: number): Promise<Run> {
-  const data = Buffer.alloc(RECORD, 0x5a)
-  const lat: number[] = []
-  const t0 = now()
-  const end = t0 + BigInt(windowMs * 1e6)
-  let ops = 0
-  let last = t0
-  const writer = async () => {
-    for (let t = now(); t < end; ) {
-      await log.persist([{type: 'append', data}])
+  let pos = 0
+  return async (windowMs) => {
+    const lat: number[] = []
+    const t0 = now()
+    const end = t0 + BigInt(windowMs * 1e6)
+    let t = t0
+    while (t < end) {
+      fs.writeSync(fd, buf, 0, buf.length, pos)
+      fs.fdatasyncSync(fd)
+      pos += buf.length
       const t1 = now()
       lat.push(ms(t, t1))
-      ops++
-      t = last = t1
+      t = t1
     }
+    return {ops: lat.length * perSync, secs: ms(t0, t) / 1000, lat}
   }
-  await Promise.all(Array.from({length: writers}, writer))
-  return {ops, secs: ms(t0, last) / 1000, lat}
+}
+
+/** The same loop, one record per sync, with write and fdatasync on libuv's thread pool. */
+function asyncLoop(fd: number): Contender {
+  const buf = Buffer.alloc(RECORD, 0x5a)
+  let pos = 0
+  const write = () => new Promise<void>((res, rej) => fs.write(fd, buf, 0, RECORD, pos, (e) => (e ? rej(e) : res())))
+  const sync = () => new Promise<void>((res, rej) => fs.fdatasync(fd, (e) => (e ? rej(e) : res())))
+  return async (windowMs) => {
+    const lat: number[] = []
+    const t0 = now()
+    const end = t0 + BigInt(windowMs * 1e6)
+    let t = t0
+    while (t < end) {
+      await write()
+      await sync()
+      pos += RECORD
+      const t1 = now()
+      lat.push(ms(t, t1))
+      t = t1
+    }
+    return {ops: lat.length, secs: ms(t0, t) / 1000, lat}
+  }
+}
+
+/** `writers` concurrent loops of `await log.persist([record])`. */
+function dtkWriters(log: DurableLog, writers: number): Contender {
+  const data = Buffer.alloc(RECORD, 0x5a)
+  return async (windowMs) => {
+    const lat: number[] = []
+    const t0 = now()
+    const end = t0 + BigInt(windowMs * 1e6)
+    let last = t0
+    const writer = async () => {
+      for (let t = now(); t < end; ) {
+        await log.persist([{type: 'append', data}])
+        const t1 = now()
+        lat.push(ms(t, t1))
+        t = last = t1
+      }
+    }
+    await Promise.all(Array.from({length: writers}, writer))
+    return {ops: lat.length, secs: ms(t0, last) / 1000, lat}
+  }
+}
+
+/**
+ * Runs every contender for `rounds` windows, taking turns. Each round uses the next permutation
+ * of the contenders, so that each follows each other equally often: the window right after a
+ * blocking loop's meets a disk still busy with it. Returns each contender's windows.
+ */
+async function alternate(contenders: Contender[], rounds: number, windowMs: number): Promise<Run[][]> {
+  const out = contenders.map(() => [] as Run[])
+  const orders = permutations(contenders.map((_, i) => i))
+  for (const c of contenders) await c(Math.min(100, windowMs)) // warm-up: JIT, file allocation
+  for (let r = 0; r < rounds; r++) {
+    for (const i of orders[r % orders.length]!) out[i]!.push(await contenders[i]!(windowMs))
+  }
+  return out
+}
+
+function permutations(xs: number[]): number[][] {
+  if (xs.length <= 1) return [xs]
+  return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest]))
 }
 
 function compare(name: string, dtk: Summary, base: Summary, baseName: string, goal?: string, min?: number): Comparison {
@@ -137,58 +162,48 @@ function compare(name: string, dtk: Summary, base: Summary, baseName: string, go
 }
 
 export default async function storage(opts: SuiteOptions): Promise<SuiteResult> {
-  const rounds = opts.quick ? 2 : 5
-  const windowMs = opts.quick ? 300 : 1000
+  // Many short windows: the disk of a shared machine changes its latency within seconds, so
+  // long windows would compare one contender's good second with another's bad one.
+  const rounds = opts.quick ? 8 : 60
+  const oneMs = 50
+  const groupMs = 100
   const s = scratch()
   const notes: string[] = []
+  const fds: number[] = []
+  const logs: DurableLog[] = []
   try {
-    const open = (name: string) => fs.openSync(join(s.dir, name), 'w')
-    const plainFd = open('plain.dat')
-    const asyncFd = open('async.dat')
-    const groupFd = open('plain64.dat')
-    const pos = {plain: {pos: 0}, async: {pos: 0}, group: {pos: 0}}
-    const {log: one} = await DurableLog.open(join(s.dir, 'one'), {name: 'bench'})
-    const {log: many} = await DurableLog.open(join(s.dir, 'many'), {name: 'bench'})
-    try {
-      // Warm-up (JIT, file allocation), not measured.
-      plainLoop(plainFd, pos.plain, 1, 100)
-      await asyncLoop(asyncFd, pos.async, 100)
-      await dtkWriters(one, 1, 100)
-      plainLoop(groupFd, pos.group, GROUP, 100)
-      await dtkWriters(many, GROUP, 100)
-
-      const runs = {plain: [] as Run[], async: [] as Run[], dtk1: [] as Run[], plain64: [] as Run[], dtk64: [] as Run[]}
-      const syncs0 = many.stats.syncs
-      const persists0 = many.stats.persists
-      for (let r = 0; r < rounds; r++) {
-        runs.plain.push(plainLoop(plainFd, pos.plain, 1, windowMs))
-        runs.dtk1.push(await dtkWriters(one, 1, windowMs))
-        runs.async.push(await asyncLoop(asyncFd, pos.async, windowMs))
-        runs.plain64.push(plainLoop(groupFd, pos.group, GROUP, windowMs))
-        runs.dtk64.push(await dtkWriters(many, GROUP, windowMs))
-        opts.progress(`round ${r + 1}/${rounds}: 1 writer dtk ${runs.dtk1.at(-1)!.ops} vs loop ${runs.plain.at(-1)!.ops}; 64 writers dtk ${runs.dtk64.at(-1)!.ops} vs loop ${runs.plain64.at(-1)!.ops}`)
-      }
-      const perSync = (many.stats.persists - persists0) / (many.stats.syncs - syncs0)
-      const [plain, asyncS, dtk1, plain64, dtk64] = [runs.plain, runs.async, runs.dtk1, runs.plain64, runs.dtk64].map(summarize) as [Summary, Summary, Summary, Summary, Summary]
-      notes.push(`files in ${s.dir} (${s.fsType}); ${rounds} alternating windows of ${windowMs} ms per contender; ${RECORD}-byte records`)
-      notes.push(`64 writers: dtk averaged ${perSync.toFixed(1)} records per fdatasync (group commit); its p50/p99 are per persist, the loop's per sync of ${GROUP} records`)
-      notes.push('the blocking loop stalls the event loop for every sync; dtk and the async loop keep it running, at the cost of a thread-pool round trip per sync')
-      if (s.fsType === 'tmpfs') notes.push('WARNING: tmpfs ignores fdatasync; these figures mean nothing')
-      return {
-        suite: 'storage',
-        comparisons: [
-          compare('1 writer, 1 record per sync', dtk1, plain, 'write+fdatasync loop', '>= 0.9x the loop', 0.9),
-          compare(`${GROUP} concurrent writers, group commit`, dtk64, plain64, `${GROUP}-records-per-sync loop`, `>= 0.7x the ${GROUP}-per-sync loop`, 0.7),
-          compare('1 writer, against the loop with the sync off the event loop (context)', dtk1, asyncS, 'async write+fdatasync loop'),
-        ],
-        notes,
-      }
-    } finally {
-      await one.close()
-      await many.close()
-      for (const fd of [plainFd, asyncFd, groupFd]) fs.closeSync(fd)
+    const file = (name: string) => {
+      fds.push(fs.openSync(join(s.dir, name), 'w'))
+      return fds.at(-1)!
+    }
+    const log = async (name: string) => {
+      logs.push((await DurableLog.open(join(s.dir, name), {name: 'bench'})).log)
+      return logs.at(-1)!
+    }
+    const many = await log('many')
+    const [plain, dtk1, asyncS] = (await alternate([plainLoop(file('plain.dat'), 1), dtkWriters(await log('one'), 1), asyncLoop(file('async.dat'))], rounds, oneMs)).map(summarize) as [Summary, Summary, Summary]
+    opts.progress(`1 writer: dtk ${dtk1.perSec.toFixed(0)}/s, loop ${plain.perSec.toFixed(0)}/s, async loop ${asyncS.perSec.toFixed(0)}/s`)
+    const syncs0 = many.stats.syncs
+    const persists0 = many.stats.persists
+    const [plain64, dtk64] = (await alternate([plainLoop(file('plain64.dat'), GROUP), dtkWriters(many, GROUP)], rounds, groupMs)).map(summarize) as [Summary, Summary]
+    opts.progress(`64 writers: dtk ${dtk64.perSec.toFixed(0)}/s, loop ${plain64.perSec.toFixed(0)}/s`)
+    const perSync = (many.stats.persists - persists0) / (many.stats.syncs - syncs0)
+    notes.push(`files in ${s.dir} (${s.fsType}); ${RECORD}-byte records; ${rounds} windows per contender (${oneMs} ms with 1 writer, ${groupMs} ms with 64), taking turns in every order in turn`)
+    notes.push(`64 writers: dtk averaged ${perSync.toFixed(1)} records per fdatasync (group commit, warm-up included); its p50/p99 are per persist, the loop's per sync of ${GROUP} records`)
+    notes.push('the blocking loop stalls the event loop for every sync; dtk and the async loop keep it running, at the cost of a thread-pool round trip per sync')
+    if (s.fsType === 'tmpfs') notes.push('WARNING: tmpfs ignores fdatasync; these figures mean nothing')
+    return {
+      suite: 'storage',
+      comparisons: [
+        compare('1 writer, 1 record per sync', dtk1, plain, 'write+fdatasync loop', '>= 0.9x the loop', 0.9),
+        compare(`${GROUP} concurrent writers, group commit`, dtk64, plain64, `${GROUP}-records-per-sync loop`, `>= 0.7x the ${GROUP}-per-sync loop`, 0.7),
+        compare('1 writer, against the loop with the sync off the event loop (context)', dtk1, asyncS, 'async write+fdatasync loop'),
+      ],
+      notes,
     }
   } finally {
+    for (const l of logs) await l.close()
+    for (const fd of fds) fs.closeSync(fd)
     s.cleanup()
   }
 }

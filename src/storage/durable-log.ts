@@ -66,6 +66,7 @@ interface Segment {
 }
 
 const MiB = 1024 * 1024
+const DEFAULT_MAX_BODY = 64 * MiB
 
 export class DurableLog {
   readonly stats: DurableLogStats = {syncs: 0, batches: 0, persists: 0, records: 0, maxBatchPersists: 0, cleanupErrors: 0}
@@ -95,13 +96,15 @@ export class DurableLog {
     checkName(opts.name)
     const io = opts.io ?? nodeIo
     const fsync = opts.fsync ?? true
-    const maxBodyBytes = opts.maxBatchBytes ?? 64 * MiB
+    const maxBodyBytes = opts.maxBatchBytes ?? DEFAULT_MAX_BODY
     const created = await io.mkdir(dir)
     if (created && fsync) await fsyncCreatedDirs(io, created, dir)
     const dirFd = await io.open(dir, 'r')
     const path = (n: number) => join(dir, segmentFile(opts.name, n))
     try {
-      const r = await recover(io, dir, opts.name, {chunkBytes: opts.chunkBytes ?? 64 * 1024, maxBodyBytes})
+      // Reading accepts frames up to the default limit even when this open writes smaller ones.
+      const readLimit = Math.max(maxBodyBytes, DEFAULT_MAX_BODY)
+      const r = await recover(io, dir, opts.name, {chunkBytes: opts.chunkBytes ?? 64 * 1024, maxBodyBytes: readLimit})
       let seg: Segment
       let live = r.live
       if (live.length === 0) {

@@ -156,14 +156,15 @@ function* findLaterFrame(w: Window, from: number, seq: number): Reader<{seq: num
 
 /**
  * Whether [from, to) holds a sector that reads as zeros: a whole 512-byte aligned sector, or the
- * partial sector at `from` (the frame's start), or the partial sector that ends the file.
+ * partial sector at `from` (the frame's start), or the partial sector that ends the file. A
+ * partial piece must be at least 8 bytes, so that a frame's zero padding never counts.
  */
 function* hasZeroSector(w: Window, from: number, to: number): Reader<boolean> {
   const size = w.size
   let s = from
   while (s < to) {
     const next = Math.min(to, (Math.floor(s / SECTOR) + 1) * SECTOR)
-    const counts = next - s === SECTOR || s === from || next === size
+    const counts = next - s === SECTOR || ((s === from || next === size) && next - s >= ALIGN)
     if (counts) {
       yield* w.ensure(s, next - s)
       const o = s - w.start
