@@ -1,6 +1,6 @@
 import {dirname, join, relative, sep} from 'node:path'
 import type {DurableRecord, Recovered} from '../core/index.js'
-import {LogFailedError} from './errors.js'
+import {LogBusyError, LogFailedError} from './errors.js'
 import {RECORD_HEADER_BYTES, encodeFrame} from './frame.js'
 import {nodeIo, type StorageIo} from './io.js'
 import {checkName, recover, segmentFile} from './recover.js'
@@ -35,6 +35,11 @@ export interface DurableLogOptions {
   maxBatchBytes?: number
   /** Read size while recovering (default 64 KiB). */
   chunkBytes?: number
+  /**
+   * Bytes of records waiting for a write (default 256 MiB). A `persist` that would exceed it is
+   * refused with a LogBusyError, before anything is written, instead of queueing without bound.
+   */
+  maxPendingBytes?: number
   io?: StorageIo
 }
 
@@ -71,6 +76,7 @@ const DEFAULT_MAX_BODY = 64 * MiB
 export class DurableLog {
   readonly stats: DurableLogStats = {syncs: 0, batches: 0, persists: 0, records: 0, maxBatchPersists: 0, cleanupErrors: 0}
   private pending: Waiter[] = []
+  private pendingBytes = 0
   private scheduled = false
   private writing = false
   private failure: LogFailedError | null = null
@@ -84,6 +90,7 @@ export class DurableLog {
     private readonly fsync: boolean,
     private readonly segmentBytes: number,
     private readonly maxBodyBytes: number,
+    private readonly maxPendingBytes: number,
     private readonly dirFd: number,
     /** The segment being appended to. */
     private seg: Segment,
@@ -101,11 +108,11 @@ export class DurableLog {
     if (created && fsync) await fsyncCreatedDirs(io, created, dir)
     const dirFd = await io.open(dir, 'r')
     const path = (n: number) => join(dir, segmentFile(opts.name, n))
+    let seg: Segment | undefined
     try {
       // Reading accepts frames up to the default limit even when this open writes smaller ones.
       const readLimit = Math.max(maxBodyBytes, DEFAULT_MAX_BODY)
       const r = await recover(io, dir, opts.name, {chunkBytes: opts.chunkBytes ?? 64 * 1024, maxBodyBytes: readLimit})
-      let seg: Segment
       let live = r.live
       if (live.length === 0) {
         seg = {n: 1, fd: await io.open(path(1), 'wx'), size: 0}
@@ -121,9 +128,10 @@ export class DurableLog {
       }
       for (const n of r.obsolete) await io.unlink(path(n))
       if (r.obsolete.length > 0 && fsync) await io.fsync(dirFd)
-      const log = new DurableLog(dir, opts.name, io, fsync, opts.segmentBytes ?? 64 * MiB, maxBodyBytes, dirFd, seg, live, r.nextSeq)
+      const log = new DurableLog(dir, opts.name, io, fsync, opts.segmentBytes ?? 64 * MiB, maxBodyBytes, opts.maxPendingBytes ?? 256 * MiB, dirFd, seg, live, r.nextSeq)
       return {log, recovered: r.recovered}
     } catch (err) {
+      if (seg) await io.close(seg.fd).catch(() => undefined)
       await io.close(dirFd).catch(() => undefined)
       throw err
     }
@@ -131,8 +139,9 @@ export class DurableLog {
 
   /**
    * Resolves once `records` are durable, after every earlier call has resolved. Rejects with a
-   * LogFailedError when the log failed (see its `mayHaveHappened`), and with a RangeError, before
-   * anything is written, when the records exceed `maxBatchBytes`.
+   * LogFailedError when the log failed (see its `mayHaveHappened`); and, before anything is
+   * written, with a RangeError when the records exceed `maxBatchBytes` or a LogBusyError when
+   * `maxPendingBytes` already wait.
    */
   persist(records: readonly DurableRecord[]): Promise<void> {
     if (this.failure) return Promise.reject(this.refusal())
@@ -147,6 +156,10 @@ export class DurableLog {
     if (bytes > this.maxBodyBytes) {
       return Promise.reject(new RangeError(`log ${this.label}: ${bytes} bytes of records in one persist exceed maxBatchBytes (${this.maxBodyBytes}); nothing was written`))
     }
+    if (this.pendingBytes > 0 && this.pendingBytes + bytes > this.maxPendingBytes) {
+      return Promise.reject(new LogBusyError(`log ${this.label}: ${this.pendingBytes} bytes already wait for the disk (maxPendingBytes ${this.maxPendingBytes}); these records were not written`))
+    }
+    this.pendingBytes += bytes
     return new Promise((resolve, reject) => {
       // The core may reuse its output arrays once the host has taken them: keep our own.
       this.pending.push({records: records.slice(), bytes, resolve, reject})
@@ -208,6 +221,7 @@ export class DurableLog {
     let n = 0
     let bytes = 0
     while (n < this.pending.length && (n === 0 || bytes + this.pending[n]!.bytes <= this.maxBodyBytes)) bytes += this.pending[n++]!.bytes
+    this.pendingBytes -= bytes
     return this.pending.splice(0, n)
   }
 
@@ -289,6 +303,7 @@ export class DurableLog {
       )
     }
     for (const w of this.pending.splice(0)) w.reject(this.refusal())
+    this.pendingBytes = 0
   }
 
   private refusal(): LogFailedError {

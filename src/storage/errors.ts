@@ -35,3 +35,11 @@ export class LogFailedError extends DtkError {
     if (cause !== undefined) this.cause = cause
   }
 }
+
+/**
+ * A `persist` refused because too many bytes already wait for the disk (`maxPendingBytes`). The
+ * records were not written and never will be; the log itself is fine, and a later call may pass.
+ */
+export class LogBusyError extends DtkError {
+  readonly mayHaveHappened = false
+}

@@ -1,6 +1,6 @@
 import {rmSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
-import {DurableLog, LogFailedError, nodeIo} from '../../src/storage/index.js'
+import {DurableLog, LogBusyError, LogFailedError, nodeIo} from '../../src/storage/index.js'
 import {tempDir, waitFor} from '../helpers/cli.js'
 import {append, dec, gate, io, turn} from './helpers.js'
 
@@ -145,6 +145,33 @@ describe('durable log group commit', () => {
     expect(err!.message).toMatch(/create segment failed .*not written/)
     await log.close()
     expect(await reopen()).toEqual(['fits in segment 1'])
+  })
+
+  it('the queue behind a slow sync is bounded: past maxPendingBytes a persist is refused, unwritten, and the log goes on', async () => {
+    dir = tempDir('gc')
+    const held = gate()
+    let syncs = 0
+    const {log} = await DurableLog.open(dir, {
+      name: 'wal',
+      maxPendingBytes: 100,
+      io: io({
+        fdatasync: async (fd) => {
+          if (++syncs === 1) await held.wait
+          return nodeIo.fdatasync(fd)
+        },
+      }),
+    })
+    const first = log.persist([append('in flight')])
+    await waitFor(() => syncs === 1, 5000, 'the first sync to start')
+    const queued = [log.persist([append('x'.repeat(40))]), log.persist([append('y'.repeat(40))])]
+    const refused = await log.persist([append('z'.repeat(40))]).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(LogBusyError)
+    expect((refused as LogBusyError).mayHaveHappened).toBe(false)
+    held.open()
+    await Promise.all([first, ...queued])
+    await log.persist([append('after')])
+    await log.close()
+    expect(await reopen()).toEqual(['in flight', 'x'.repeat(40), 'y'.repeat(40), 'after'])
   })
 
   it('close waits for every accepted persist, then refuses new ones', async () => {
