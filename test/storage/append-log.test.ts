@@ -1,18 +1,24 @@
-import {appendFileSync, readFileSync, truncateSync, writeFileSync} from 'node:fs'
+import {appendFileSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {rmSync} from 'node:fs'
-import {AppendLog} from '../../src/storage/index.js'
+import {AppendLog, CorruptLogError} from '../../src/storage/index.js'
 import {tempDir} from '../helpers/cli.js'
 
-describe('append log', () => {
+/** The synchronous single-file log (kv-local): same recovery rules as DurableLog, docs/storage.md. */
+describe('append log (synchronous)', () => {
   let dir: string
   afterEach(() => rmSync(dir, {recursive: true, force: true}))
 
-  const write = (path: string, n: number) => {
+  /** Appends `n` records; returns the file size after each. */
+  const write = (path: string, n: number): number[] => {
     const {log} = AppendLog.open(path)
-    for (let i = 0; i < n; i++) log.append(Buffer.from(`record-${i}`))
+    const ends: number[] = []
+    for (let i = 0; i < n; i++) {
+      log.append(Buffer.from(`record-${i}`))
+      ends.push(log.bytes)
+    }
     log.close()
+    return ends
   }
 
   it('returns every record appended before a reopen', () => {
@@ -28,15 +34,17 @@ describe('append log', () => {
   it('recovers from a torn tail at every cut point: keeps the whole records, drops the partial one, and appends after it', () => {
     dir = tempDir('alog')
     const path = join(dir, 'a.log')
-    write(path, 3)
+    const ends = write(path, 3)
     const full = readFileSync(path)
-    const recordLen = 8 + 'record-0'.length
-    for (let cut = 1; cut < recordLen; cut++) {
+    const frameLen = ends[2]! - ends[1]!
+    expect(frameLen).toBeGreaterThan(24)
+    for (let cut = 1; cut < frameLen; cut++) {
       writeFileSync(path, full)
       truncateSync(path, full.length - cut)
       const {records, truncatedBytes, log} = AppendLog.open(path)
       expect(records.map(String)).toEqual(['record-0', 'record-1'])
-      expect(truncatedBytes).toBe(recordLen - cut)
+      expect(truncatedBytes).toBe(frameLen - cut)
+      expect(statSync(path).size).toBe(ends[1])
       log.append(Buffer.from('after'))
       log.close()
       const again = AppendLog.open(path)
@@ -45,19 +53,28 @@ describe('append log', () => {
     }
   })
 
-  it('stops at a record whose checksum does not match and never trusts what follows', () => {
+  it('refuses a record whose checksum does not match when records follow it, naming the file and offset', () => {
     dir = tempDir('alog')
     const path = join(dir, 'a.log')
-    write(path, 3)
+    const ends = write(path, 3)
     const buf = readFileSync(path)
-    buf[16 + 8 + 2]! ^= 0xff // flip a payload byte of the second record (records are 16 bytes: 8 header + 8 payload)
+    buf[ends[0]! + 26]! ^= 0xff // a payload byte of the second record
     writeFileSync(path, buf)
-    const {records, log} = AppendLog.open(path)
-    log.close()
-    expect(records.map(String)).toEqual(['record-0'])
+    const err = (() => {
+      try {
+        AppendLog.open(path)
+        return null
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(err).toBeInstanceOf(CorruptLogError)
+    expect((err as CorruptLogError).file).toBe(path)
+    expect((err as CorruptLogError).offset).toBe(ends[0])
+    expect(readFileSync(path).equals(buf)).toBe(true)
   })
 
-  it('treats garbage appended by something else as a torn tail', () => {
+  it('treats a few bytes appended after the last record (less than a header) as a torn tail', () => {
     dir = tempDir('alog')
     const path = join(dir, 'a.log')
     write(path, 2)
