@@ -1,7 +1,7 @@
 import net from 'node:net'
 import {describe, expect, it} from 'vitest'
 import {Transport, TransportError} from '../../src/transport/index.js'
-import {addr, deadPort, helloFrame, rawServer, rejection, sleep, track, transport, until} from './helpers.js'
+import {addr, deadPort, fillUntilBlocked, gate, helloFrame, rawServer, rejection, sleep, track, transport, until} from './helpers.js'
 
 describe('Transport over TCP', () => {
   it('delivers one-way messages in order with the sender id', async () => {
@@ -253,5 +253,26 @@ describe('Transport over TCP', () => {
     const r = await rejection(a.request(addr(b), Buffer.alloc(2 << 20)))
     expect([r.code, r.outcome]).toEqual(['FRAME_TOO_LARGE', 'never-sent'])
     expect(r.message).toMatch(/exceeds/)
+  })
+})
+
+describe('backpressure', () => {
+  it('writing resumes after drain: every message queued while the socket was backed up arrives, in order, and whenWritable resolves', async () => {
+    const b = await transport({id: 'b', connectTimeoutMs: 10_000})
+    const g = await gate(b.address.port)
+    const a = await transport({id: 'a'})
+    const peer = {id: 'b', host: '127.0.0.1', port: g.port}
+    const got: number[] = []
+    b.onMessage((m) => got.push((m as {fill?: number}).fill ?? (m as number)))
+    const n = await fillUntilBlocked(a, peer)
+    // queued behind the backed-up socket, in our own queue
+    for (let i = 0; i < 100; i++) a.send(peer, 1_000_000 + i)
+    let writable = false
+    const w = a.whenWritable(peer).then(() => (writable = true))
+    expect(writable).toBe(false)
+    g.open()
+    await w
+    await until(() => got.length === n + 100, 10_000, 'everything queued under backpressure')
+    expect(got).toEqual([...Array.from({length: n}, (_, i) => i), ...Array.from({length: 100}, (_, i) => 1_000_000 + i)])
   })
 })

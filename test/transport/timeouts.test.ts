@@ -97,8 +97,13 @@ describe('request timeouts (shared timer)', () => {
       await sleep(m === 'slow' ? 300 : 0)
       return m
     })
-    const short = rejection(a.request(addr(b), 'never', {timeoutMs: 30}))
+    const order: string[] = []
+    const short = rejection(a.request(addr(b), 'never', {timeoutMs: 30})).finally(() => order.push('short timed out'))
+    const slowDone = slow.finally(() => order.push('slow answered'))
     expect((await short).code).toBe('TIMEOUT')
-    expect(await slow).toBe('slow')
+    expect(await slowDone).toBe('slow')
+    // The short one expired on its own deadline, well before the slow answer (300 ms), and the
+    // slow one was not expired by the jump.
+    expect(order).toEqual(['short timed out', 'slow answered'])
   })
 })
