@@ -13,7 +13,10 @@ describe('request timeouts (shared timer)', () => {
   it('rejects many requests with different timeouts in deadline order, none before its own deadline', async () => {
     const a = await transport({id: 'a'})
     const b = await transport({id: 'b'})
-    b.onRequest(() => new Promise(() => {}))
+    b.onRequest((m) => (m === 'warm' ? m : new Promise(() => {})))
+    // Connected first, so that every request below is written before its deadline (a request that
+    // expires still queued would be `never-sent`, tested elsewhere).
+    expect(await a.request(addr(b), 'warm')).toBe('warm')
     const timeouts = [300, 60, 180, 30, 120, 60, 240, 30, 90, 150]
     const order: number[] = []
     const deadlines: number[] = []
