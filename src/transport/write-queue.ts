@@ -6,9 +6,11 @@
  *   decodes a batch with one unpackMultiple call, which is where a msgpack transport spends its
  *   time. A slab region becomes a queue entry when it is sealed (at flush, or when a frame that
  *   must stay separate is queued behind it).
- * - A request's frame is an entry of its own (msgpackr's buffer, not copied) that its Pending
- *   points to; removing it blanks the entry, so a request that failed before it was written never
- *   reaches the peer. Entries are concatenated only by the socket's writev at flush.
+ * - A request's frame is an entry of its own that its Pending points to (small ones copied into
+ *   the slab as a region of their own); removing it blanks the entry, so a request that failed
+ *   before it was written never reaches the peer. At flush, entries that lie back to back in one
+ *   slab are handed to the socket as one buffer, so 64 requests issued in one turn are one write,
+ *   not a 64-buffer writev.
  * - A frame the fault layer delays carries a release time; `take` hands over only the prefix
  *   whose release time has come, so a delayed frame holds back every frame queued after it (FIFO).
  */
@@ -94,7 +96,15 @@ export class WriteQueue {
   /** Queues `frame` as an entry of its own; for a request, its Pending points at the entry. */
   push(frame: Buffer, req: Pending | null, at: number, msgs: number): void {
     this.seal()
-    this.append({buf: frame, at, req, msgs, next: null})
+    let buf = frame
+    const n = frame.length
+    if (n <= BIG_FRAME) {
+      if (this.slabEnd + n > this.slab.length) this.newSlab()
+      this.slab.set(frame, this.slabEnd)
+      buf = this.slab.subarray(this.slabEnd, this.slabEnd + n)
+      this.slabStart = this.slabEnd += n
+    }
+    this.append({buf, at, req, msgs, next: null})
     this.bytes += frame.length
     this.msgs += msgs
     if (req !== null) {
@@ -131,11 +141,19 @@ export class WriteQueue {
     this.seal()
     let n = 0
     let e = this.head
+    // the current run of back-to-back bytes: [runBuf.byteOffset, + runLen) of one ArrayBuffer
+    let runBuf: Buffer | null = null
+    let runLen = 0
     while (e !== null) {
       const b = e.buf
       if (b !== null) {
         if (e.at > now) break
-        out.push(b)
+        if (runBuf !== null && b.buffer === runBuf.buffer && runBuf.byteOffset + runLen === b.byteOffset) runLen += b.length
+        else {
+          if (runBuf !== null) out.push(runLen === runBuf.length ? runBuf : Buffer.from(runBuf.buffer, runBuf.byteOffset, runLen))
+          runBuf = b
+          runLen = b.length
+        }
         n += b.length
         this.msgs -= e.msgs
         const r = e.req
@@ -146,6 +164,7 @@ export class WriteQueue {
       }
       e = e.next
     }
+    if (runBuf !== null) out.push(runLen === runBuf.length ? runBuf : Buffer.from(runBuf.buffer, runBuf.byteOffset, runLen))
     this.head = e
     if (e === null) this.tail = null
     this.bytes -= n

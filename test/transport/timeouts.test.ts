@@ -61,12 +61,12 @@ describe('request timeouts (shared timer)', () => {
     const b = await transport({id: 'b'})
     b.onRequest((m) => m)
     const results: unknown[] = []
-    for (let i = 0; i < 200; i++) results.push(await a.request(addr(b), i, {timeoutMs: 40 + (i % 5) * 10}))
+    for (let i = 0; i < 200; i++) results.push(await a.request(addr(b), i, {timeoutMs: 1000 + (i % 5) * 100}))
     expect(results).toEqual([...Array(200).keys()])
     // A request whose timeout is past every earlier deadline: the sweeps it causes must not
     // reject anything late or throw.
     b.onRequest(() => new Promise(() => {}))
-    const err = await rejection(a.request(addr(b), 'x', {timeoutMs: 150}))
+    const err = await rejection(a.request(addr(b), 'x', {timeoutMs: 1500}))
     expect(err.code).toBe('TIMEOUT')
   })
 
