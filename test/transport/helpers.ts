@@ -48,9 +48,9 @@ export async function rawServer(onConn: (s: net.Socket) => void): Promise<{port:
 }
 
 export async function until(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const t0 = Date.now()
+  const t0 = performance.now()
   while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 5))
   }
 }

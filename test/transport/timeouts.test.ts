@@ -41,7 +41,7 @@ describe('request timeouts (shared timer)', () => {
     expect(order).toEqual(byDeadline)
   })
 
-  it('a request answered just before its deadline resolves; a later one still times out', async () => {
+  it('answered requests resolve while a slower one among them times out', async () => {
     const a = await transport({id: 'a'})
     const b = await transport({id: 'b'})
     b.onRequest(async (m) => {
