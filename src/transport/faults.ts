@@ -1,18 +1,28 @@
 /**
  * Per-link fault rules, decided on the sending side. Randomness comes from a seeded PRNG of our
  * own so that a test or a simulation replaying the same calls sees the same fate for every message.
+ *
+ * One rule serves both channels of src/core (a datagram may be lost, duplicated or reordered; a
+ * stream is FIFO and can only break as a whole), read differently by each:
+ *
+ * | field | UDP datagram (`plan`) | TCP stream (`streamDelay`, `isCut`) |
+ * |---|---|---|
+ * | drop | lost with probability p | the stream *breaks* at this frame with probability p |
+ * | delayMs, jitterMs | delivered after delay + U[0, jitter) | same, but never before a frame queued earlier |
+ * | duplicate | a second copy with probability p | ignored: a stream never duplicates |
+ * | block | lost | held (the stream stalls) until the rule is cleared |
  */
 
 export interface LinkFaults {
-  /** Probability 0..1 that a message is lost. */
+  /** Datagrams: probability 0..1 that one is lost. Streams: that the stream breaks at a frame. */
   drop?: number
   /** Fixed delay before delivery. */
   delayMs?: number
   /** Extra uniform delay in [0, jitterMs). */
   jitterMs?: number
-  /** Probability 0..1 that a message is delivered twice. */
+  /** Datagrams only: probability 0..1 that one is delivered twice. */
   duplicate?: number
-  /** Partition: every message is lost. */
+  /** A cut of this direction: datagrams are lost, stream frames are held until it is cleared. */
   block?: boolean
 }
 
@@ -44,6 +54,7 @@ function normalize(f: LinkFaults): LinkFaults {
 export class FaultController {
   private readonly rules = new Map<string, LinkFaults>()
   private readonly rand: () => number
+  private readonly listeners = new Set<() => void>()
 
   constructor(seed?: number) {
     this.rand = mulberry32(seed ?? (Math.random() * 2 ** 32) >>> 0)
@@ -57,11 +68,46 @@ export class FaultController {
   /** Merges into the rule for `to` ('*' = every peer; a peer's own fields win over '*'). */
   set(to: string, faults: LinkFaults): void {
     this.rules.set(to, {...this.rules.get(to), ...normalize(faults)})
+    this.changed()
   }
 
   clear(to?: string): void {
     if (to === undefined) this.rules.clear()
     else this.rules.delete(to)
+    this.changed()
+  }
+
+  /** Calls `fn` after every set/clear (a transport re-checks its held streams); returns an unsubscribe. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn)
+    return () => this.listeners.delete(fn)
+  }
+
+  private changed(): void {
+    for (const fn of this.listeners) fn()
+  }
+
+  private rule(to: string): LinkFaults | undefined {
+    const own = this.rules.get(to)
+    const all = this.rules.get('*')
+    if (own === undefined) return all
+    return all === undefined ? own : {...all, ...own}
+  }
+
+  /** Streams: whether frames toward `to` are held by a cut. */
+  isCut(to: string): boolean {
+    return this.rule(to)?.block === true
+  }
+
+  /**
+   * Streams: the delay in ms for the next frame toward `to` (the stream keeps FIFO whatever the
+   * delays), or -1 when the stream is to break at this frame (`drop`). `duplicate` does not apply.
+   */
+  streamDelay(to: string): number {
+    const f = this.rule(to)
+    if (f === undefined) return 0
+    if (f.drop && this.rand() < f.drop) return -1
+    return (f.delayMs ?? 0) + (f.jitterMs ? this.rand() * f.jitterMs : 0)
   }
 
   snapshot(): Record<string, LinkFaults> {
@@ -70,12 +116,10 @@ export class FaultController {
     return out
   }
 
-  /** Delays in ms at which to deliver copies of one message to `to`; [] means lost. */
+  /** Datagrams: delays in ms at which to deliver copies of one datagram to `to`; [] means lost. */
   plan(to: string): number[] {
-    const own = this.rules.get(to)
-    const all = this.rules.get('*')
-    if (own === undefined && all === undefined) return [0]
-    const f = own === undefined ? all! : all === undefined ? own : {...all, ...own}
+    const f = this.rule(to)
+    if (f === undefined) return [0]
     if (f.block) return []
     if (f.drop && this.rand() < f.drop) return []
     const copies = f.duplicate && this.rand() < f.duplicate ? 2 : 1

@@ -8,7 +8,7 @@ import dgram from 'node:dgram'
 import net from 'node:net'
 import {decodeBody, packr} from './codec.js'
 import {FaultController} from './faults.js'
-import type {LogFn, PeerAddress} from './transport.js'
+import type {LogFn, PeerAddress} from './options.js'
 
 export interface UdpOptions {
   id: string

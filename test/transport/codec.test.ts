@@ -44,33 +44,105 @@ describe('codec', () => {
     )
   })
 
-  it('random bytes either decode or throw FrameError, nothing else', () => {
+  it('random bytes either decode frame by frame exactly as announced, or throw FrameError, nothing else', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({maxLength: 200}), {maxLength: 5}), (chunks) => {
+        const stream = Buffer.concat(chunks.map((c) => Buffer.from(c)))
+        // What a correct decoder must do with these bytes, worked out independently: walk the
+        // length prefixes; the first bad prefix or body is an error, complete frames decode.
+        let expectError = false
+        let complete = 0
+        for (let off = 0; off + 4 <= stream.length; ) {
+          const len = stream.readUInt32BE(off)
+          if (len === 0 || len > 1 << 16) {
+            expectError = true
+            break
+          }
+          if (off + 4 + len > stream.length) break
+          try {
+            new FrameDecoder().push(stream.subarray(off, off + 4 + len))
+          } catch {
+            expectError = true
+            break
+          }
+          complete++
+          off += 4 + len
+        }
         const dec = new FrameDecoder({maxFrameBytes: 1 << 16})
+        let out = 0
+        let thrown: unknown
         try {
-          for (const c of chunks) dec.push(Buffer.from(c))
+          for (const c of chunks) out += dec.push(Buffer.from(c)).length
         } catch (err) {
-          expect(err).toBeInstanceOf(FrameError)
+          thrown = err
+        }
+        if (expectError) expect(thrown).toBeInstanceOf(FrameError)
+        else {
+          expect(thrown).toBeUndefined()
+          expect(out).toBe(complete)
         }
       }),
       {numRuns: 1000},
     )
   })
 
-  it('valid frames with corrupted bodies throw FrameError', () => {
+  it('a valid frame with one body byte changed decodes to a value or throws FrameError, and a truncating change always throws', () => {
+    let threw = 0
     fc.assert(
       fc.property(value, fc.nat(), fc.integer({min: 0, max: 255}), (m, at, byte) => {
         const f = Buffer.from(encodeFrame(m))
-        if (f.length > 4) f[4 + (at % (f.length - 4))] = byte
+        f[4 + (at % (f.length - 4))] = byte
+        let out: unknown[] | undefined
         try {
-          new FrameDecoder().push(f)
+          out = new FrameDecoder().push(f)
         } catch (err) {
           expect(err).toBeInstanceOf(FrameError)
+          expect((err as Error).message).toMatch(/msgpack/)
+          threw++
+          return
         }
+        expect(out).toHaveLength(1)
       }),
       {numRuns: 500},
     )
+    expect(threw).toBeGreaterThan(0)
+    // A map announcing more entries than the body holds cannot decode.
+    const f = Buffer.from(encodeFrame({a: 1}))
+    f[4] = 0x85 // fixmap of 5
+    expect(() => new FrameDecoder().push(f)).toThrow(FrameError)
+    expect(() => new FrameDecoder().push(f)).toThrow(/undecodable msgpack/)
+  })
+
+  it('checks the frame-size limit when the 4-byte length prefix arrives split across chunks', () => {
+    const hdr = Buffer.alloc(4)
+    hdr.writeUInt32BE(1025)
+    for (const cut of [1, 2, 3]) {
+      // a partial frame first, so the prefix is assembled from held bytes
+      const dec = new FrameDecoder({maxFrameBytes: 1024})
+      expect(dec.push(hdr.subarray(0, cut))).toEqual([])
+      expect(() => dec.push(hdr.subarray(cut))).toThrow(/1025 bytes exceeds the 1024-byte limit/)
+    }
+    // the same with a complete frame before it in the first chunk
+    const ok = encodeFrame('ok')
+    const dec = new FrameDecoder({maxFrameBytes: 1024})
+    expect(dec.push(Buffer.concat([ok, hdr.subarray(0, 2)]))).toEqual(['ok'])
+    expect(() => dec.push(hdr.subarray(2))).toThrow(/exceeds/)
+  })
+
+  it('accepts a frame of exactly the limit and refuses one byte more, whole or split', () => {
+    const limit = 1000
+    const exact = encodeFrame(Buffer.alloc(limit - 3, 1)) // bin16 header: 3 bytes
+    expect(exact.length - 4).toBe(limit)
+    const over = encodeFrame(Buffer.alloc(limit - 2, 1))
+    expect(over.length - 4).toBe(limit + 1)
+    expect(new FrameDecoder({maxFrameBytes: limit}).push(exact)).toHaveLength(1)
+    expect(() => new FrameDecoder({maxFrameBytes: limit}).push(over)).toThrow(FrameError)
+    for (const cut of [2, 5, 500]) {
+      const d1 = new FrameDecoder({maxFrameBytes: limit})
+      expect([...d1.push(exact.subarray(0, cut)), ...d1.push(exact.subarray(cut))]).toHaveLength(1)
+      const d2 = new FrameDecoder({maxFrameBytes: limit})
+      expect(() => [...d2.push(over.subarray(0, cut)), ...d2.push(over.subarray(cut))]).toThrow(/exceeds/)
+    }
   })
 
   it('rejects an oversize frame from its length prefix alone', () => {

@@ -1,6 +1,5 @@
 import {describe, expect, it} from 'vitest'
 import {FaultController} from '../../src/transport/index.js'
-import {addr, rejection, sleep, transport, until} from './helpers.js'
 
 describe('FaultController', () => {
   it('is deterministic for a seed', () => {
@@ -38,85 +37,38 @@ describe('FaultController', () => {
   })
 })
 
-describe('faults on TCP links', () => {
-  it('block: requests time out and one-way messages vanish; clear restores', async () => {
-    const a = await transport({id: 'a'})
-    const b = await transport({id: 'b'})
-    const got: unknown[] = []
-    b.onMessage((m) => got.push(m))
-    b.onRequest((m) => m)
-    expect(await a.request(addr(b), 'warm')).toBe('warm')
-    a.faults.set('b', {block: true})
-    a.send(addr(b), 'lost')
-    expect((await rejection(a.request(addr(b), 'x', {timeoutMs: 150}))).code).toBe('TIMEOUT')
-    expect(got).toEqual([])
-    expect(a.stats().dropped).toBe(2)
-    a.faults.clear('b')
-    a.send(addr(b), 'ok')
-    expect(await a.request(addr(b), 'back')).toBe('back')
-    await until(() => got.length === 1)
-    expect(got).toEqual(['ok'])
+describe('FaultController for streams', () => {
+  it('a cut is block; drop becomes a break verdict; duplicate does not apply; delay and jitter do', () => {
+    const f = new FaultController(5)
+    expect([f.isCut('b'), f.streamDelay('b')]).toEqual([false, 0])
+    f.set('b', {block: true})
+    expect(f.isCut('b')).toBe(true)
+    expect(f.isCut('c')).toBe(false)
+    f.set('*', {drop: 1})
+    expect(f.streamDelay('c')).toBe(-1)
+    f.clear()
+    f.set('b', {duplicate: 1, delayMs: 7})
+    expect(Array.from({length: 20}, () => f.streamDelay('b'))).toEqual(Array(20).fill(7))
+    f.set('b', {jitterMs: 10})
+    const ds = Array.from({length: 200}, () => f.streamDelay('b'))
+    expect(ds).toHaveLength(200)
+    expect(ds.every((d) => d >= 7 && d < 17)).toBe(true)
+    f.set('b', {drop: 0.5})
+    const breaks = Array.from({length: 400}, () => f.streamDelay('b')).filter((d) => d === -1).length
+    expect(breaks).toBeGreaterThan(120)
+    expect(breaks).toBeLessThan(280)
   })
 
-  it('responses obey the responder faults toward the requester', async () => {
-    const a = await transport({id: 'a'})
-    const b = await transport({id: 'b'})
-    b.onRequest((m) => m)
-    b.faults.set('a', {block: true})
-    expect((await rejection(a.request(addr(b), 'x', {timeoutMs: 150}))).code).toBe('TIMEOUT')
-    expect(b.stats().dropped).toBe(1)
-    b.faults.set('c', {block: true})
-    b.faults.clear('a')
-    expect(await a.request(addr(b), 'y')).toBe('y')
-  })
-
-  it('drop 1.0 loses everything, 0.0 nothing; duplicate 1.0 delivers twice', async () => {
-    const a = await transport({id: 'a', faultSeed: 3})
-    const b = await transport({id: 'b'})
-    const got: number[] = []
-    b.onMessage((m) => got.push(m as number))
-    a.faults.set('b', {drop: 1})
-    for (let i = 0; i < 50; i++) a.send(addr(b), i)
-    a.faults.set('b', {drop: 0})
-    for (let i = 0; i < 50; i++) a.send(addr(b), 100 + i)
-    await until(() => got.length === 50)
-    expect(got).toEqual(Array.from({length: 50}, (_, i) => 100 + i))
-    expect(a.stats().dropped).toBe(50)
-    got.length = 0
-    a.faults.set('b', {duplicate: 1})
-    for (let i = 0; i < 10; i++) a.send(addr(b), i)
-    await until(() => got.length === 20)
-    await sleep(30)
-    expect(got.length).toBe(20)
-    expect([...got].sort((x, y) => x - y)).toEqual(Array.from({length: 10}, (_, i) => [i, i]).flat())
-  })
-
-  it('delays delivery by at least delayMs', async () => {
-    const a = await transport({id: 'a'})
-    const b = await transport({id: 'b'})
-    b.onRequest((m) => m)
-    expect(await a.request(addr(b), 'warm')).toBe('warm')
-    a.faults.set('b', {delayMs: 120, jitterMs: 30})
-    const t0 = Date.now()
-    expect(await a.request(addr(b), 'slow')).toBe('slow')
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(115)
-    const got: number[] = []
-    b.onMessage(() => got.push(Date.now()))
-    const t1 = Date.now()
-    a.send(addr(b), 1)
-    await until(() => got.length === 1)
-    expect(got[0]! - t1).toBeGreaterThanOrEqual(115)
-  })
-
-  it('a control client and its node are exempt from faults, even under a * block', async () => {
-    const node = await transport({id: 'n1'})
-    node.onRequest((m) => m)
-    node.faults.set('*', {block: true})
-    const cli = await transport({id: 'cli', listen: false, control: true})
-    cli.faults.set('*', {block: true})
-    expect(await cli.request(addr(node), 'clear please')).toBe('clear please')
-    const peer = await transport({id: 'n2'})
-    peer.onRequest((m) => m)
-    expect((await rejection(node.request(addr(peer), 'x', {timeoutMs: 100}))).code).toBe('TIMEOUT')
+  it('tells listeners about every set and clear, until unsubscribed', () => {
+    const f = new FaultController(1)
+    let n = 0
+    const off = f.onChange(() => n++)
+    f.set('b', {block: true})
+    f.clear('b')
+    f.clear()
+    expect(n).toBe(3)
+    off()
+    f.set('b', {drop: 1})
+    expect(n).toBe(3)
   })
 })
