@@ -36,6 +36,7 @@ describe('kv-local on a real process', () => {
     expect(keys.keys).toHaveLength(20)
     expect(await client.call(node(), {op: 'role', body: {op: 'get', key: 'k7'}})).toMatchObject({found: true, value: 7})
     const ev = await run('cluster', 'events', '--name', 'kv', '--type', 'kv.recovered', '--json')
+    expect(ev.code, ev.stderr).toBe(0)
     const recovered = ev.stdout.trim().split('\n').map((l) => JSON.parse(l))
     expect(recovered.at(-1)).toMatchObject({records: 20, keys: 20, truncatedBytes: 5})
   })
