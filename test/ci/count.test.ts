@@ -45,10 +45,10 @@ describe('the CI count line', () => {
     writeFileSync(join(project, 'throws.test.ts'), "throw new Error('thrown while collecting')\nit('never collected', () => {})\n")
     report = join(dir, 'report.json')
     const vitest = join(root, 'node_modules', '.bin', 'vitest')
-    const r = await run(vitest, ['run', '--root', project, '--globals', '--reporter=json', `--outputFile=${report}`], project, 45_000)
+    const r = await run(vitest, ['run', '--root', project, '--globals', '--reporter=json', `--outputFile=${report}`], project, 90_000)
     vitestExit = r.code
     expect(existsSync(report), `vitest wrote no report:\n${r.stdout}\n${r.stderr}`).toBe(true)
-  }, 55_000)
+  })
   afterAll(() => dir && rmSync(dir, {recursive: true, force: true}))
 
   it('vitest itself reports one failed test and one failed file, and exits non-zero', () => {

@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {spawn} from 'node:child_process'
-import {alive, dtk, killAllUnder, processesMentioning, recordedPids, runJs, tempDir, waitFor} from '../helpers/cli.js'
+import {alive, dtk, killAllUnder, processesMentioning, recordedPids, runJs, tempDir, upOnLowPorts, waitFor} from '../helpers/cli.js'
 
 /**
  * The foundation's story, told through the built CLI on real processes and ports:
@@ -28,7 +28,8 @@ describe('a local cluster driven through the CLI', () => {
   })
 
   it('starts five nodes that all answer, and status shows them up', async () => {
-    const up = await run('cluster', 'up', '--nodes', '5')
+    // Ports below the kernel's ephemeral range: nothing else takes a crashed node's port before its restart.
+    const up = await upOnLowPorts(run, '--nodes', '5')
     expect(up.code, up.stderr).toBe(0)
     expect(up.stdout).toMatch(/n5/)
     const st = await json<{nodes: View[]}>('cluster', 'status')

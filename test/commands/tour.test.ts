@@ -13,9 +13,9 @@ describe('dtk tour', () => {
     killAllUnder(tmp)
   })
 
-  // The tour's own limit (75 s) fires, with its stderr, before vitest's (90 s) for this test.
+  // The tour's own limit (90 s) fires, with its stderr, before vitest's (120 s, vitest.config.ts).
   it('runs every step without prompting in a pipeline, shows the crash detected by every survivor, and leaves nothing running', async () => {
-    const r = await dtk(['tour', '--json'], {TMPDIR: tmp}, 75_000)
+    const r = await dtk(['tour', '--json'], {TMPDIR: tmp}, 90_000)
     expect(r.code, r.stderr).toBe(0)
     type Node = {id: string; pid: number | null; state: string}
     const out = JSON.parse(r.stdout) as {steps: Array<{id: string; nodes?: Node[]; events?: Array<{node: string; type: string; member: string}>; pings?: Array<{from: string; to: string; ok: boolean; code?: string}>}>}
@@ -35,5 +35,5 @@ describe('dtk tour', () => {
     expect(out.steps.find((s) => s.id === 'down')!.nodes!.map((n) => n.state)).toEqual(['down', 'down', 'down', 'down', 'down'])
     expect(processesMentioning(tmp)).toEqual([])
     expect(readdirSync(tmp)).toEqual([])
-  }, 90_000)
+  })
 })

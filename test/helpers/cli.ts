@@ -113,3 +113,35 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}` + (lastSeen ? `; last seen: ${lastSeen()}` : ''))
 }
+
+/**
+ * A `--base-port` for a cluster whose nodes are crashed and restarted on the same port. Ports
+ * the kernel picks (`cluster up` without --base-port) come from its ephemeral range, which it
+ * also hands to every other listener and outgoing connection on the machine: one of those can
+ * take a crashed node's port before the restart. Ports below that range are never handed out, so
+ * these come from there, spread by pid and attempt so concurrent runs start apart. Not checked
+ * here: `cluster up --base-port` checks each port is free and says "in use"; `upOnLowPorts`
+ * retries on that.
+ */
+export function lowBasePort(attempt = 0, span = 10): number {
+  let ephemeralLow = 32768
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow
+  } catch {
+    // not Linux: assume the usual range
+  }
+  const low = 10_000
+  const slots = Math.floor((Math.min(ephemeralLow, 32768) - low) / span) - 1
+  if (slots < 1) throw new Error(`no ports below the ephemeral range (${ephemeralLow}) to use`)
+  return low + ((process.pid * 7919 + attempt * 104_729) % slots) * span
+}
+
+/** `cluster up ARGS --base-port B` with B from lowBasePort, trying further bases while the ports are in use. */
+export async function upOnLowPorts(run: (...args: string[]) => Promise<CliResult>, ...args: string[]): Promise<CliResult> {
+  let r: CliResult | undefined
+  for (let attempt = 0; attempt < 8; attempt++) {
+    r = await run('cluster', 'up', ...args, '--base-port', String(lowBasePort(attempt)))
+    if (r.code === 0 || !/is in use/.test(r.stderr)) return r
+  }
+  return r!
+}
