@@ -120,9 +120,13 @@ describe('a local cluster driven through the CLI', () => {
   it('events --follow streams new events as JSONL until interrupted', async () => {
     const child = spawn(process.execPath, [runJs, 'cluster', 'events', '--follow', '--json'], {env: {...process.env, DTK_STATE_DIR: stateDir}, stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
+    let err = ''
     child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (err += d))
+    // Up to a CLI call's limit (dtk() gives one 60 s): on a loaded machine starting a command takes seconds.
+    const seen = () => `stdout ${out.length} bytes, stderr: ${err.trim() || '(empty)'}`
     try {
-      await waitFor(() => out.includes('"type":"cluster.up"'), 10_000, 'the existing events')
+      await waitFor(() => out.includes('"type":"cluster.up"'), 60_000, 'the existing events', seen)
       const t0 = Date.now()
       expect((await run('pause', 'n5')).code).toBe(0)
       expect((await run('resume', 'n5')).code).toBe(0)
@@ -132,7 +136,7 @@ describe('a local cluster driven through the CLI', () => {
           .filter((l) => l.endsWith('}'))
           .map((l) => JSON.parse(l) as {ts: number; type: string; target?: string})
           .filter((e) => e.ts >= t0 && e.target === 'n5')
-      await waitFor(() => fresh().some((e) => e.type === 'fault.resume'), 10_000, 'the new events to stream')
+      await waitFor(() => fresh().some((e) => e.type === 'fault.resume'), 60_000, 'the new events to stream', seen)
       expect(fresh().map((e) => e.type)).toEqual(['fault.pause', 'fault.resume'])
     } finally {
       child.kill('SIGINT')

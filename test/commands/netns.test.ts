@@ -31,7 +31,7 @@ describe('a cluster across two network namespaces', () => {
     net?.destroy()
   })
 
-  // Test limits: each test's own waits (25 s and 55 s) plus a dozen CLI calls, which take seconds
+  // Test limits: each test's own waits (90 s and 140 s) plus a dozen CLI calls, which take seconds
   // each on a loaded machine, fit inside them.
   it('nodes bind non-loopback addresses, reach each other across namespaces, and a partition cuts that link', async ({skip}) => {
     if (reason) skip(reason)
@@ -44,7 +44,7 @@ describe('a cluster across two network namespaces', () => {
     expect(up.stdout).toContain(net.a.ip)
 
     let add: CliResult | undefined
-    await waitFor(async () => (add = await inNs(net.a.ns, ['cluster', 'add', 'm1', '--address', `${net.b.ip}:7101`])).code === 0, 15_000, 'm1 to answer', () => add?.stderr.trim() ?? 'no attempt finished')
+    await waitFor(async () => (add = await inNs(net.a.ns, ['cluster', 'add', 'm1', '--address', `${net.b.ip}:7101`])).code === 0, 60_000, 'm1 to answer', () => add?.stderr.trim() ?? 'no attempt finished')
     expect(add!.stdout).toMatch(/added m1/)
 
     const ping = await inNs(net.a.ns, ['cluster', 'ping', 'n1', 'm1', '--json'])
@@ -72,10 +72,10 @@ describe('a cluster across two network namespaces', () => {
     const down = await inNs(net.a.ns, ['cluster', 'down', '--json'])
     expect(down.code, down.stderr).toBe(0)
     expect(JSON.parse(down.stdout).stopped).toEqual(expect.arrayContaining(['n1', 'n2', 'm1']))
-    await waitFor(() => remote!.exitCode !== null || remote!.signalCode !== null, 10_000, 'm1 to exit')
+    await waitFor(() => remote!.exitCode !== null || remote!.signalCode !== null, 30_000, 'm1 to exit')
     expect({code: remote!.exitCode, signal: remote!.signalCode}).toEqual({code: 0, signal: null})
     expect(alive(remote!.pid!)).toBe(false)
-  }, 180_000)
+  }, 240_000)
 
   it('gossip joins across the namespaces and a node in one detects a crash in the other', async ({skip}) => {
     if (reason) skip(reason)
@@ -85,19 +85,19 @@ describe('a cluster across two network namespaces', () => {
     const g1 = spawn('ip', ['netns', 'exec', net.b.ns, process.execPath, runJs, 'node', 'run', '--id', 'g1', '--host', net.b.ip, '--port', '7201', '--data-dir', join(dir, 'g1'), '--role', 'gossip', '--profile', 'fast', '--seed-peers', `n1@${net.a.ip}:7201`], {stdio: 'ignore'})
     try {
       let add: CliResult | undefined
-      await waitFor(async () => (add = await inNs(net.a.ns, ['cluster', 'add', 'g1', '--address', `${net.b.ip}:7201`, ...name])).code === 0, 15_000, 'g1 to answer', () => add?.stderr.trim() ?? 'no attempt finished')
+      await waitFor(async () => (add = await inNs(net.a.ns, ['cluster', 'add', 'g1', '--address', `${net.b.ip}:7201`, ...name])).code === 0, 60_000, 'g1 to answer', () => add?.stderr.trim() ?? 'no attempt finished')
       const viewOf = async (node: string) => JSON.parse((await inNs(net.a.ns, ['cluster', 'members', '--node', node, '--json', ...name])).stdout) as {members: Array<{id: string; state: string}>}
       const stateIn = async (node: string, id: string) => (await viewOf(node)).members.find((m) => m.id === id)?.state
       const seen: Record<string, string | undefined> = {}
       const look = async (node: string, id: string) => (seen[`${node} sees ${id}`] = await stateIn(node, id))
       const last = () => JSON.stringify(seen)
-      await waitFor(async () => (await look('g1', 'n2')) === 'alive' && (await look('n2', 'g1')) === 'alive', 20_000, 'g1 to join', last)
+      await waitFor(async () => (await look('g1', 'n2')) === 'alive' && (await look('n2', 'g1')) === 'alive', 40_000, 'g1 to join', last)
       expect((await inNs(net.a.ns, ['crash', 'n2', ...name])).code).toBe(0)
       // g1 (namespace b) and n1 (namespace a) both convict n2, each from its own probes and gossip.
-      await waitFor(async () => (await look('g1', 'n2')) === 'dead' && (await look('n1', 'n2')) === 'dead', 20_000, 'g1 and n1 to see n2 dead', last)
+      await waitFor(async () => (await look('g1', 'n2')) === 'dead' && (await look('n1', 'n2')) === 'dead', 40_000, 'g1 and n1 to see n2 dead', last)
     } finally {
       await inNs(net.a.ns, ['cluster', 'down', '--grace', '1s', ...name])
       g1.kill('SIGKILL')
     }
-  }, 180_000)
+  }, 240_000)
 })
