@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ControlClient} from '../../src/cluster/control-client.js'
 import {loadState} from '../../src/cluster/index.js'
-import {dtk, killAllUnder, tempDir} from '../helpers/cli.js'
+import {dtk, killAllUnder, tempDir, upOnLowPorts} from '../helpers/cli.js'
 
 /** Durable state is honest: what a node acknowledged survives SIGKILL, and a torn tail is cut, not trusted. */
 describe('kv-local on a real process', () => {
@@ -23,7 +23,8 @@ describe('kv-local on a real process', () => {
   })
 
   it('keeps every acknowledged write across SIGKILL and a torn tail', async () => {
-    const up = await run('cluster', 'up', '--name', 'kv', '--nodes', '1', '--role', 'kv-local')
+    // A port below the kernel's ephemeral range: nothing else takes it between the crash and the restart.
+    const up = await upOnLowPorts(run, '--name', 'kv', '--nodes', '1', '--role', 'kv-local')
     expect(up.code, up.stderr).toBe(0)
     for (let i = 0; i < 20; i++) {
       expect(await client.call(node(), {op: 'role', body: {op: 'put', key: `k${i}`, value: i}})).toEqual({ok: true})
@@ -36,6 +37,7 @@ describe('kv-local on a real process', () => {
     expect(keys.keys).toHaveLength(20)
     expect(await client.call(node(), {op: 'role', body: {op: 'get', key: 'k7'}})).toMatchObject({found: true, value: 7})
     const ev = await run('cluster', 'events', '--name', 'kv', '--type', 'kv.recovered', '--json')
+    expect(ev.code, ev.stderr).toBe(0)
     const recovered = ev.stdout.trim().split('\n').map((l) => JSON.parse(l))
     expect(recovered.at(-1)).toMatchObject({records: 20, keys: 20, truncatedBytes: 5})
   })

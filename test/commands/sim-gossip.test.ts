@@ -51,7 +51,9 @@ describe('dtk sim gossip', () => {
     // About two probes' worth of messages per node per period (1 s), far from all-to-all's 49.
     expect(j.traffic.udpMessagesPerNodePerSecond).toBeGreaterThan(1.5)
     expect(j.traffic.udpMessagesPerNodePerSecond).toBeLessThan(5)
-    expect(j.sim.speedup).toBeGreaterThan(1)
+    // The run's speed is reported (how fast is the bench's business: npm run bench -- gossip).
+    expect(j.sim.events).toBeGreaterThan(0)
+    expect(Number.isFinite(j.sim.speedup) && Number.isFinite(j.sim.eventsPerSecond)).toBe(true)
   })
 
   it('the same seed gives the same JSON, apart from the wall-clock speed figures; another seed differs', async () => {

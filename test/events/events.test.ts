@@ -34,13 +34,22 @@ describe('events', () => {
     const log = new EventLog(path, 'n1')
     log.emit('old')
     const seen: EventRecord[] = []
-    const h = followEvents(() => [path], (e) => seen.push(e), {intervalMs: 20})
-    log.emit('new1')
-    appendFileSync(path, '{"ts":1,"node":"n2",')
-    appendFileSync(path, '"type":"split"}\n')
-    await waitFor(() => seen.length >= 2, 2000, 'followed events')
-    h.stop()
-    log.close()
-    expect(seen.map((e) => e.type).sort()).toEqual(['new1', 'split'])
+    let polls = 0 // the follower asks for its paths once per poll
+    const h = followEvents(() => (polls++, [path]), (e) => seen.push(e), {intervalMs: 20})
+    try {
+      log.emit('new1')
+      await waitFor(() => seen.length >= 1, 10_000, 'new1 to be followed')
+      // Half a line, read by at least one full poll before the rest arrives.
+      appendFileSync(path, '{"ts":1,"node":"n2",')
+      const before = polls
+      await waitFor(() => polls >= before + 2, 10_000, 'the follower to poll the half line')
+      expect(seen.map((e) => e.type)).toEqual(['new1'])
+      appendFileSync(path, '"type":"split"}\n')
+      await waitFor(() => seen.length >= 2, 10_000, 'the completed line to be followed')
+    } finally {
+      h.stop()
+      log.close()
+    }
+    expect(seen.map((e) => `${e.node}:${e.type}`)).toEqual(['n1:new1', 'n2:split'])
   })
 })

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {Keyring, parseKey} from '../../src/security/index.js'
+import {fingerprint, Keyring, parseKey} from '../../src/security/index.js'
 
 describe('keyring', () => {
   const k1 = Keyring.generateKey()
@@ -17,6 +17,15 @@ describe('keyring', () => {
     expect(ring.open(Buffer.alloc(0))).toBeNull()
   })
 
+  it('never reuses a nonce: sealing the same bytes twice gives different packets that both open', () => {
+    const ring = Keyring.fromSecret(k1)
+    const packets = Array.from({length: 50}, () => ring.seal(Buffer.from('same')))
+    expect(new Set(packets.map((p) => p.toString('hex'))).size).toBe(50)
+    // The nonce follows the version byte (12 bytes, as AES-GCM's standard IV).
+    expect(new Set(packets.map((p) => p.subarray(1, 13).toString('hex'))).size).toBe(50)
+    expect(packets.map((p) => ring.open(p)?.toString())).toEqual(Array(50).fill('same'))
+  })
+
   it('rotates without a flag day: install, use, remove', () => {
     const a = Keyring.fromSecret(k1)
     const b = Keyring.fromSecret(k1)
@@ -30,12 +39,22 @@ describe('keyring', () => {
     expect(() => b.remove(parseKey(k2))).toThrow(/primary/)
     b.remove(parseKey(k1))
     expect(b.open(a.seal(Buffer.from('z')))).toBeNull()
-    expect(b.list()).toHaveLength(1)
+    expect(b.list()).toEqual([{fingerprint: fingerprint(parseKey(k2)), primary: true}])
   })
 
-  it('takes base64 keys of 16, 24 or 32 bytes and stretches anything else', () => {
-    expect(parseKey(Buffer.alloc(16, 1).toString('base64'))).toHaveLength(16)
-    expect(parseKey('correct horse battery staple')).toHaveLength(32)
-    expect(() => parseKey('  ')).toThrow()
+  it('takes base64 keys of 16, 24 or 32 bytes as they are and stretches anything else', () => {
+    for (const n of [16, 24, 32]) {
+      const raw = Buffer.alloc(n, n)
+      expect(parseKey(raw.toString('base64')).equals(raw), `${n} bytes`).toBe(true)
+    }
+    // 20 bytes of base64 is not an AES key: stretched like a passphrase.
+    expect(parseKey(Buffer.alloc(20, 1).toString('base64'))).toHaveLength(32)
+    const stretched = parseKey('correct horse battery staple')
+    expect(stretched).toHaveLength(32)
+    // The same passphrase is the same key on every node, another one is not.
+    expect(parseKey(' correct horse battery staple ').equals(stretched)).toBe(true)
+    expect(parseKey('correct horse battery stapler').equals(stretched)).toBe(false)
+    expect(Keyring.fromSecret('correct horse battery staple').open(Keyring.fromSecret('correct horse battery staple').seal(Buffer.from('hi')))?.toString()).toBe('hi')
+    expect(() => parseKey('  ')).toThrow(/empty secret/)
   })
 })

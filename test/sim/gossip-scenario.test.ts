@@ -25,6 +25,9 @@ describe('gossip scenario runner', () => {
   it('compareDetectors crashes the same members under every detector', async () => {
     const {rows, results} = await compareDetectors({nodes: 20, seed: 3, crash: 2, duration: 60_000})
     expect(rows.map((r) => r.detector)).toEqual(['swim', 'phi', 'heartbeat'])
+    expect(results).toHaveLength(3)
+    // Two victims each (an empty list under every detector would also be "the same members").
+    for (const r of results) expect(r.detection.crashed).toHaveLength(2)
     expect(new Set(results.map((r) => r.detection.crashed.join())).size).toBe(1)
   })
 
