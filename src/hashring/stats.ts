@@ -75,3 +75,28 @@ export function summarizeLoads(p: Placement, counts: Float64Array, keys: number,
     stddevPct: mean > 0 ? (100 * stddev) / mean : 0,
   }
 }
+
+/** Every key's node index, in key order (one pass of lookups). */
+export function assignAll(p: Placement, keys: KeySet): Uint16Array {
+  const out = new Uint16Array(keys.count)
+  const {buf, starts, ends, count} = keys
+  for (let i = 0; i < count; i++) out[i] = p.lookupIndexBytes(buf, starts[i]!, ends[i]!)
+  return out
+}
+
+/** Loads from an assignment made by `assignAll`. */
+export function loadsOf(p: Placement, assignment: Uint16Array): Float64Array {
+  const counts = new Float64Array(p.slots.length)
+  for (let i = 0; i < assignment.length; i++) counts[assignment[i]!]!++
+  return counts
+}
+
+/** How many keys change node between two placements, given the first's assignment. */
+export function movedBetween(before: Placement, assignment: Uint16Array, after: Placement, keys: KeySet): number {
+  const {buf, starts, ends, count} = keys
+  let moved = 0
+  for (let i = 0; i < count; i++) {
+    if (before.slots[assignment[i]!] !== after.slots[after.lookupIndexBytes(buf, starts[i]!, ends[i]!)]) moved++
+  }
+  return moved
+}
