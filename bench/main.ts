@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   transport: async () => (await import('./transport.js')).default,
   startup: async () => (await import('./startup.js')).default,
   gossip: async () => (await import('./gossip.js')).default,
+  ring: async () => (await import('./ring.js')).default,
 }
 
 async function main(argv: string[]): Promise<number> {
