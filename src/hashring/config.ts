@@ -81,6 +81,11 @@ export function normalizeConfig(c: RingConfig): Required<Omit<RingConfig, 'weigh
   if (c.algo === 'jump' && Object.keys(weights).length > 0) throw new UsageError('jump hash has no weights (every bucket is equal); use rendezvous, maglev or ring for weighted nodes')
   const vnodes = c.vnodes ?? DEFAULT_VNODES
   if (!Number.isInteger(vnodes) || vnodes < 1 || vnodes > 100_000) throw new UsageError(`vnodes must be a whole number from 1 to 100000, not ${vnodes}`)
+  if (c.algo === 'ring' || c.algo === 'bounded') {
+    let points = 0
+    for (const id of seen) points += Math.max(1, Math.round(vnodes * (weights[id] ?? 1)))
+    if (points > MAX_POINTS) throw new UsageError(`${points} ring points (vnodes × weights over ${live} nodes): at most ${MAX_POINTS}; use fewer vnodes`)
+  }
   const tableSize = c.tableSize ?? DEFAULT_TABLE_SIZE
   if (!isPrime(tableSize) || tableSize > MAX_TABLE_SIZE) throw new UsageError(`maglev table size must be a prime <= ${MAX_TABLE_SIZE}, not ${tableSize}`)
   if (c.algo === 'maglev' && tableSize <= live) throw new UsageError(`maglev table size ${tableSize} must be larger than the number of nodes (${live}); the paper uses M >= 100·N`)

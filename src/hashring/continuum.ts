@@ -23,6 +23,7 @@ export class Continuum {
   /** `points[k]`, `owners[k]` in insertion order; at most 2^21 points. */
   constructor(points: ArrayLike<number>, owners: ArrayLike<number>, nodeCount: number) {
     const n = points.length
+    if (n === 0 || n > 2097152) throw new RangeError(`a continuum holds 1 to 2^21 points, not ${n}`)
     const keys = new Float64Array(n)
     for (let k = 0; k < n; k++) keys[k] = points[k]! * 2097152 + k
     keys.sort()
@@ -79,6 +80,13 @@ export class Continuum {
     let found = 0
     for (let k = 0, i = from; k < n && found < r; k++, i = i + 1 === n ? 0 : i + 1) {
       const o = owners[i]!
+      if (o === skip || this.stamp[o] === g) continue
+      this.stamp[o] = g
+      out[found++] = o
+    }
+    // A node can own no point at all (ketama gives a server of tiny weight no digest): the rest
+    // in node order, deterministically.
+    for (let o = 0; found < r && o < this.stamp.length; o++) {
       if (o === skip || this.stamp[o] === g) continue
       this.stamp[o] = g
       out[found++] = o

@@ -39,13 +39,18 @@ export class RendezvousPlacement extends Placement {
     this.weight = new Float64Array(n)
     this.rank = new Int32Array(n)
     this.score = new Float64Array(n)
-    const sorted = live.map((x) => x.id).sort()
+    const rankOf = new Map(
+      live
+        .map((x) => x.id)
+        .sort()
+        .map((id, r) => [id, r]),
+    )
     live.forEach(({id, i}, k) => {
       this.idx[k] = i
       this.seedHi[k] = murmur3String(id)
       this.seedLo[k] = h64.lo
       this.weight[k] = weightOf(config, id)
-      this.rank[k] = sorted.indexOf(id)
+      this.rank[k] = rankOf.get(id)!
     })
     this.weighted = this.weight.some((w) => w !== 1)
   }

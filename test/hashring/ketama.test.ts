@@ -49,6 +49,14 @@ describe('ketama mode places keys exactly as the npm hashring package (libketama
     expect(disagreements(hr, p)).toBe(0)
   })
 
+  it('a server whose share rounds to no digest owns no key, but can still be a replica', () => {
+    const p = createPlacement({algo: 'ketama', nodes: ['big', 'tiny'], weights: {big: 1000}})
+    const hr = new HashRing({big: {weight: 1000}, tiny: {weight: 1}})
+    expect(disagreements(hr, p)).toBe(0)
+    expect(keys.slice(0, 100).every((k) => p.lookup(k) === 'big')).toBe(true)
+    expect(p.lookupN('user:1', 2)).toEqual(['big', 'tiny'])
+  })
+
   it("libketama's single-precision share gives 7 equal servers 160 points each, hashring's double 156", () => {
     // ketama.c: float pct = (float)w / (float)W; ks = floorf(pct * 40.0 * (float)n)
     expect(ketamaDigests(1, 7, 7, 'libketama')).toBe(40)
