@@ -125,7 +125,6 @@ describe('dtk ring lookup', () => {
       expect(r.stderr, what).toMatch(message)
     })
   })
-  }
 })
 
 describe('dtk ring stats', () => {
