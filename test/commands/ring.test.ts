@@ -98,6 +98,25 @@ describe('dtk ring lookup', () => {
     expect(stderr).toBe('')
   })
 
+  it('answers each line as it arrives, and Ctrl-C (SIGINT) stops it while it waits for more', async () => {
+    const child = spawn(process.execPath, [runJs, 'ring', 'lookup', '--nodes', 'a,b'], {stdio: ['pipe', 'pipe', 'pipe']})
+    let out = ''
+    let ended: {code: number | null; signal: NodeJS.Signals | null} | undefined
+    child.stdout.on('data', (d) => (out += d))
+    child.on('close', (code, signal) => (ended = {code, signal}))
+    try {
+      child.stdin.write('k1\n')
+      await waitFor(() => out.includes('\n'), 20_000, 'the answer to the first key')
+      expect(out).toBe(`k1\t${createPlacement({algo: 'ring', nodes: ['a', 'b']}).lookup('k1')}\n`)
+      child.kill('SIGINT')
+      await waitFor(() => ended !== undefined, 20_000, 'dtk ring lookup to stop on SIGINT')
+    } finally {
+      child.kill('SIGKILL')
+    }
+    // Killed by SIGINT: a shell reports exit status 130.
+    expect(ended!.signal === 'SIGINT' || ended!.code === 130).toBe(true)
+  })
+
   it('in a shell pipeline into head: the pipeline succeeds under pipefail, with head lines', () => {
     const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${runJs}" ring lookup --nodes a,b,c < "${keyFile}" | head -n 3`], {encoding: 'utf8', cwd: root})
     expect(r.stderr).toBe('')
