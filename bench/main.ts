@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   startup: async () => (await import('./startup.js')).default,
   gossip: async () => (await import('./gossip.js')).default,
   storage: async () => (await import('./storage.js')).default,
+  ring: async () => (await import('./ring.js')).default,
 }
 
 async function main(argv: string[]): Promise<number> {
