@@ -1,5 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 import {paint} from './style.js'
+import {describeMissingArgs, describeSystemError} from './errors.js'
 import {DtkError} from '../errors/index.js'
 import {resolveStateDir} from '../cluster/state.js'
 import type {ClusterRef} from '../cluster/supervisor.js'
@@ -11,9 +12,11 @@ import type {ClusterRef} from '../cluster/supervisor.js'
 export abstract class DtkCommand extends Command {
   static override enableJsonFlag = true
 
-  protected override async catch(err: Error & {code?: string; oclif?: {exit?: number}}): Promise<unknown> {
+  protected override async catch(err: Error & {code?: string; oclif?: {exit?: number}; args?: Array<{name: string}>}): Promise<unknown> {
     if (err.code === 'EEXIT') throw err // this.exit(): not an error
     const exit = err instanceof DtkError ? err.exitCode : (err.oclif?.exit ?? 1)
+    const plain = describeMissingArgs(err) ?? describeSystemError(err)
+    if (plain) err.message = plain
     if (process.env.DEBUG && !(err instanceof DtkError)) process.stderr.write(`${err.stack}\n`)
     // One line, whatever oclif or a library put in the message: the usage hint is in --help.
     const message =

@@ -7,7 +7,7 @@ type Manifest = {commands: Record<string, {description?: string; summary?: strin
 
 describe('every command is documented for people and scripts', () => {
   const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as Manifest
-  const own = Object.entries(manifest.commands).filter(([, c]) => c.pluginName === 'dtk')
+  const own = Object.entries(manifest.commands).filter(([, c]) => c.pluginName === 'dtk-toolkit')
 
   it('has a description, at least two examples and --json', () => {
     expect(own.length).toBeGreaterThan(10)
