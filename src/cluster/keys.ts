@@ -52,7 +52,7 @@ export async function keys(ref: ClusterRef, action: KeyAction, arg?: string): Pr
     if (action === 'remove') {
       const i = findRecorded(texts, arg)
       const names = describe(texts).map((k) => (k.primary ? `*${k.fingerprint}` : k.fingerprint)).join(' ')
-      if (i < 0) throw new UsageError(`'${arg}' is neither a key nor a fingerprint in cluster '${ref.name}'s keyring (${names})`)
+      if (i < 0) throw new UsageError(`'${arg}' is neither a key nor a fingerprint in the keyring of cluster '${ref.name}' (${names})`)
       if (i === 0) throw new UsageError(`cannot remove the primary key ${names.split(' ')[0]}; make another key primary first (dtk cluster keys use KEY)`)
       keyText = texts[i]!
       texts = texts.filter((_, j) => j !== i)
