@@ -20,7 +20,7 @@ export default class ClusterMembers extends DtkCommand {
     ...clusterFlags,
     node: Flags.string({description: 'whose view (default: the first node that is up)'}),
     until: Flags.string({description: 'wait until the view shows these states: ID=STATE, comma-separated (* = every other node)'}),
-    timeout: Flags.string({description: 'with --until: give up after this long (exit 1)', default: '30s', dependsOn: ['until']}),
+    timeout: Flags.string({description: 'with --until: give up after this long (exit 1)', default: '30s'}),
   }
 
   async run(): Promise<MembersView & {node: string}> {

@@ -14,6 +14,8 @@ export abstract class DtkCommand extends Command {
 
   protected override async catch(err: Error & {code?: string; oclif?: {exit?: number}; args?: Array<{name: string}>}): Promise<unknown> {
     if (err.code === 'EEXIT') throw err // this.exit(): not an error
+    // A parse that failed is reported here; oclif would add an "UnparsedCommand" warning under NODE_ENV=development|test.
+    this.parsed = true
     const exit = err instanceof DtkError ? err.exitCode : (err.oclif?.exit ?? 1)
     const plain = describeMissingArgs(err) ?? describeSystemError(err)
     if (plain) err.message = plain

@@ -58,4 +58,13 @@ describe('key rotation across restarts and joins', () => {
     expect(keys.nodes).toHaveLength(5)
     for (const n of keys.nodes) expect(n.keys).toEqual([{fingerprint: fingerprint(parseKey(fresh)), primary: true}])
   })
+
+  it('cluster metrics is readable at 100 columns: one row per node, no line wider', async () => {
+    const r = await dtk(['cluster', 'metrics', '--name', 'sec'], env)
+    expect(r.code, r.stderr).toBe(0)
+    const lines = r.stdout.trimEnd().split('\n')
+    expect(lines).toHaveLength(6)
+    expect(lines[0]).toMatch(/^NODE\s+PROBES\s+ACKS/)
+    for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(100)
+  })
 })
