@@ -18,13 +18,14 @@ export default class ClusterEvents extends DtkCommand {
   static override examples = [
     '<%= config.bin %> cluster events',
     '<%= config.bin %> cluster events --node n3 --type fault',
+    '<%= config.bin %> cluster events --type member.suspect,member.dead',
     '<%= config.bin %> cluster events --follow --json | jq -c .',
   ]
   static override flags = {
     ...clusterFlags,
     follow: Flags.boolean({char: 'f', description: 'keep printing new events', default: false}),
     node: Flags.string({description: 'only these nodes (comma-separated)'}),
-    type: Flags.string({description: 'only events whose type starts with this'}),
+    type: Flags.string({description: 'only events whose type starts with this (comma-separated: any of them)'}),
     limit: Flags.integer({description: 'only the last N events (not with --follow)', min: 1}),
   }
 
@@ -33,7 +34,8 @@ export default class ClusterEvents extends DtkCommand {
     if (flags.limit !== undefined && flags.follow) throw new UsageError('--limit shows the last N events and --follow waits for new ones: use one or the other')
     const ref = clusterRef(flags)
     const nodes = flags.node?.split(',').map((s) => s.trim())
-    const keep = (e: EventRecord) => !flags.type || e.type.startsWith(flags.type)
+    const types = flags.type?.split(',').map((t) => t.trim()).filter(Boolean)
+    const keep = (e: EventRecord) => !types || types.some((t) => e.type.startsWith(t))
     const print = (e: EventRecord) => process.stdout.write((this.jsonEnabled() ? JSON.stringify(e) : human(e)) + '\n')
     let recs = cluster.events(ref, nodes).filter(keep)
     if (flags.limit) recs = recs.slice(-flags.limit)

@@ -64,7 +64,8 @@ export default class ClusterUp extends DtkCommand {
     } finally {
       guard.dispose()
     }
-    progress.succeed(`cluster '${state.name}' is up`)
+    // The note below says it, at a terminal and in a pipeline alike.
+    progress.clear()
     this.out(
       renderTable(state.nodes, [
         {header: 'ID', get: (n) => n.id},
