@@ -43,6 +43,7 @@ export default class ClusterMembers extends DtkCommand {
       await new Promise((r) => setTimeout(r, 100))
       view = await cluster.roleCall<MembersView>(ref, nodeId, {op: 'members'})
     }
+    const recorded = new Map(cluster.status(ref).map((n) => [n.id, `${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`]))
     const rows: Array<Member & {self?: boolean}> = [{...view.self, self: true}, ...view.members]
     this.out(`${nodeId}'s view (${view.detector}):`)
     this.out(
@@ -51,7 +52,8 @@ export default class ClusterMembers extends DtkCommand {
         {header: 'STATE', get: (m) => paint(STYLE[m.state], m.state)},
         {header: 'INC', get: (m) => String(m.incarnation), align: 'right'},
         {header: 'TAGS', get: (m) => Object.entries(m.tags).filter(([k]) => k !== 'addr').map(([k, v]) => `${k}=${v}`).join(',') || '-'},
-        {header: 'ADDRESS', get: (m) => m.tags.addr ?? '-'},
+        // A detector that gossips no tags (heartbeat, phi) may not know a member's address: the cluster's record does.
+        {header: 'ADDRESS', get: (m) => m.tags.addr ?? recorded.get(m.id) ?? '-'},
         {header: 'CHANGED', get: (m) => `${formatDuration(Date.now() - m.lastChange)} ago`, align: 'right'},
       ]),
     )

@@ -115,6 +115,8 @@ export function missingLines(expected: string, actual: string): string[] {
 
 export interface BlockResult {
   line: number
+  /** Wall time of the block. */
+  ms?: number
   ok: boolean
   skipped?: string
   code?: number
@@ -275,13 +277,14 @@ export async function runPage(file: string, opts: {defaultTimeoutMs?: number} = 
       const failFile = join(io, `block-${i}.failed`)
       const stateFile = join(io, `block-${i}.state`)
       writeFileSync(script, block.body + '\n')
+      const t0 = Date.now()
       const status = await session.run(script, out, failFile, stateFile, block.directives.timeoutMs ?? opts.defaultTimeoutMs ?? 60_000)
       const output = existsSync(out) ? readFileSync(out, 'utf8') : ''
       if (existsSync(stateFile)) {
         const sd = readFileSync(stateFile, 'utf8').trim()
         if (sd) stateDirs.push(sd.startsWith('/') ? sd : join(work, sd))
       }
-      const res: BlockResult = {line: block.line, ok: true, output}
+      const res: BlockResult = {line: block.line, ok: true, output, ms: Date.now() - t0}
       if (typeof status === 'number') res.code = status
       const failedAt = existsSync(failFile) ? readFileSync(failFile, 'utf8').trim().split('\t') : undefined
       if (failedAt) res.failed = `\`${failedAt[1]}\` (line ${failedAt[0]} of the block)`
