@@ -1,5 +1,5 @@
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, chmodSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {basename, join, relative} from 'node:path'
 import {root, runJs} from './cli.js'
@@ -195,9 +195,18 @@ class Session {
   }
 }
 
+/** Processes whose command line mentions `marker`, or whose working directory is under it (`cmd &` in a block). */
 function processesMentioning(marker: string): number[] {
-  const r = spawnSync('pgrep', ['-f', marker])
-  return r.stdout.toString().split('\n').filter(Boolean).map(Number).filter((p) => p !== process.pid)
+  const found = new Set<number>()
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(marker) || readlinkSync(`/proc/${e}/cwd`).startsWith(marker)) found.add(Number(e))
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return [...found]
 }
 
 /** Stops every cluster under each state dir (dtk cluster down), then kills anything still mentioning the page's dirs. */
@@ -238,7 +247,9 @@ function indent(text: string, prefix = '  | '): string {
 }
 
 /** Runs one page; never throws for a failing block (the result says), always tears down. */
-export async function runPage(file: string, opts: {defaultTimeoutMs?: number} = {}): Promise<PageResult> {
+export async function runPage(file: string, opts: {defaultTimeoutMs?: number; pageTimeoutMs?: number} = {}): Promise<PageResult> {
+  // A page has a budget of its own, so a hung block still leaves time to tear down before the test's timeout.
+  const deadline = Date.now() + (opts.pageTimeoutMs ?? 170_000)
   const page = relative(root, file)
   const blocks = parsePage(readFileSync(file, 'utf8'))
   const base = mkdtempSync(join(tmpdir(), `dtk-doctest-${basename(file, '.md')}-`))
@@ -247,12 +258,13 @@ export async function runPage(file: string, opts: {defaultTimeoutMs?: number} = 
   const state = join(base, 'state')
   const tmp = join(base, 'tmp')
   const io = join(base, 'io')
-  for (const d of [work, bin, state, tmp, io]) mkdirSync(d)
+  const home = join(base, 'home')
+  for (const d of [work, bin, state, tmp, io, home]) mkdirSync(d)
   // The scratch dir stands in for the clone's root: examples import ./src/… and run npx tsx as a reader would.
   for (const link of ['src', 'dist', 'bin', 'node_modules', 'package.json', 'tsconfig.json']) symlinkSync(join(root, link), join(work, link))
   writeFileSync(join(bin, 'dtk'), `#!/bin/sh\nexec "${process.execPath}" "${runJs}" "$@"\n`)
   chmodSync(join(bin, 'dtk'), 0o755)
-  const env: NodeJS.ProcessEnv = {...process.env, PATH: `${bin}:${process.env.PATH}`, DTK_STATE_DIR: state, NO_COLOR: '1', TMPDIR: tmp, HOME: process.env.HOME}
+  const env: NodeJS.ProcessEnv = {...process.env, PATH: `${bin}:${process.env.PATH}`, DTK_STATE_DIR: state, NO_COLOR: '1', TMPDIR: tmp, HOME: home, npm_config_cache: join(process.env.HOME ?? tmp, '.npm')}
   delete env.DTK_CLUSTER
   delete env.DTK_SECRET
   delete env.FORCE_COLOR
@@ -278,7 +290,8 @@ export async function runPage(file: string, opts: {defaultTimeoutMs?: number} = 
       const stateFile = join(io, `block-${i}.state`)
       writeFileSync(script, block.body + '\n')
       const t0 = Date.now()
-      const status = await session.run(script, out, failFile, stateFile, block.directives.timeoutMs ?? opts.defaultTimeoutMs ?? 60_000)
+      const blockTimeout = Math.max(1000, Math.min(block.directives.timeoutMs ?? opts.defaultTimeoutMs ?? 60_000, deadline - Date.now()))
+      const status = await session.run(script, out, failFile, stateFile, blockTimeout)
       const output = existsSync(out) ? readFileSync(out, 'utf8') : ''
       if (existsSync(stateFile)) {
         const sd = readFileSync(stateFile, 'utf8').trim()
@@ -287,9 +300,9 @@ export async function runPage(file: string, opts: {defaultTimeoutMs?: number} = 
       const res: BlockResult = {line: block.line, ok: true, output, ms: Date.now() - t0}
       if (typeof status === 'number') res.code = status
       const failedAt = existsSync(failFile) ? readFileSync(failFile, 'utf8').trim().split('\t') : undefined
-      if (failedAt) res.failed = `\`${failedAt[1]}\` (line ${failedAt[0]} of the block)`
+      if (failedAt && failedAt[1] !== '. "$1"') res.failed = `\`${failedAt[1]}\` (line ${failedAt[0]} of the block)`
       const expect = block.directives.expectFail
-      if (status === 'timeout') res.problem = `did not finish within ${(block.directives.timeoutMs ?? opts.defaultTimeoutMs ?? 60_000) / 1000} s`
+      if (status === 'timeout') res.problem = `did not finish within ${Math.round(blockTimeout / 1000)} s${blockTimeout < (block.directives.timeoutMs ?? opts.defaultTimeoutMs ?? 60_000) ? ' (the rest of the page\'s budget)' : ''}`
       else if (status === 'exited') res.problem = 'ended the shell session (a block must not `exit`)'
       else if (expect && status === 0) res.problem = 'was expected to fail (doctest: expect-fail) but every command succeeded'
       else if (expect?.code !== undefined && status !== expect.code) res.problem = `was expected to fail with exit code ${expect.code}, but exited ${status}`
