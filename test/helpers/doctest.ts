@@ -36,7 +36,8 @@ const OUTPUT_LANGS = new Set(['', 'text', 'console', 'output'])
 const DIRECTIVE = /^<!--\s*doctest:\s*(.*?)\s*-->\s*$/
 
 export function parseDirectives(text: string, line: number, into: Directives): void {
-  for (const part of text.split(';').map((p) => p.trim()).filter(Boolean)) {
+  // `;` separates directives, except inside a reason's parentheses.
+  for (const part of text.split(/;(?![^(]*\))/).map((p) => p.trim()).filter(Boolean)) {
     let m: RegExpExecArray | null
     if ((m = /^skip\s*\((.+)\)$/.exec(part))) into.skip = m[1]!
     else if ((m = /^expect-fail(?:\s+(\d+))?$/.exec(part))) into.expectFail = m[1] ? {code: Number(m[1])} : {}
@@ -249,7 +250,7 @@ function indent(text: string, prefix = '  | '): string {
 /** Runs one page; never throws for a failing block (the result says), always tears down. */
 export async function runPage(file: string, opts: {defaultTimeoutMs?: number; pageTimeoutMs?: number} = {}): Promise<PageResult> {
   // A page has a budget of its own, so a hung block still leaves time to tear down before the test's timeout.
-  const deadline = Date.now() + (opts.pageTimeoutMs ?? 170_000)
+  const deadline = Date.now() + (opts.pageTimeoutMs ?? 240_000)
   const page = relative(root, file)
   const blocks = parsePage(readFileSync(file, 'utf8'))
   const base = mkdtempSync(join(tmpdir(), `dtk-doctest-${basename(file, '.md')}-`))
