@@ -6,7 +6,7 @@ import {docPages, runPage} from '../helpers/doctest.js'
 /**
  * "Tutorials that cannot rot": every sh block of every page under docs/ runs as a reader would run
  * it, and its output still holds the lines the page shows (docs/contributing-docs.md has the markup).
- * Pages are independent and run two at a time; each has 240 s (the test's timeout also covers the
+ * Pages are independent and run two at a time; each has 360 s (the test's timeout also covers the
  * wait for a slot) and tears down what it started, even when a block fails or hangs.
  */
 const pages = docPages()
@@ -29,7 +29,7 @@ describe.concurrent('every page under docs/ runs as shown', () => {
   })
 
   for (const page of pages) {
-    it(relative(root, page), {timeout: 600_000}, async () => {
+    it(relative(root, page), {timeout: 900_000}, async () => {
       const r = await slot(() => runPage(page))
       if (!r.ok) throw new Error(r.report)
     })

@@ -250,7 +250,7 @@ function indent(text: string, prefix = '  | '): string {
 /** Runs one page; never throws for a failing block (the result says), always tears down. */
 export async function runPage(file: string, opts: {defaultTimeoutMs?: number; pageTimeoutMs?: number} = {}): Promise<PageResult> {
   // A page has a budget of its own, so a hung block still leaves time to tear down before the test's timeout.
-  const deadline = Date.now() + (opts.pageTimeoutMs ?? 240_000)
+  const deadline = Date.now() + (opts.pageTimeoutMs ?? 360_000)
   const page = relative(root, file)
   const blocks = parsePage(readFileSync(file, 'utf8'))
   const base = mkdtempSync(join(tmpdir(), `dtk-doctest-${basename(file, '.md')}-`))
@@ -291,7 +291,7 @@ export async function runPage(file: string, opts: {defaultTimeoutMs?: number; pa
       const stateFile = join(io, `block-${i}.state`)
       writeFileSync(script, block.body + '\n')
       const t0 = Date.now()
-      const blockTimeout = Math.max(1000, Math.min(block.directives.timeoutMs ?? opts.defaultTimeoutMs ?? 60_000, deadline - Date.now()))
+      const blockTimeout = Math.max(1000, Math.min(block.directives.timeoutMs ?? opts.defaultTimeoutMs ?? 120_000, deadline - Date.now()))
       const status = await session.run(script, out, failFile, stateFile, blockTimeout)
       const output = existsSync(out) ? readFileSync(out, 'utf8') : ''
       if (existsSync(stateFile)) {
@@ -303,7 +303,7 @@ export async function runPage(file: string, opts: {defaultTimeoutMs?: number; pa
       const failedAt = existsSync(failFile) ? readFileSync(failFile, 'utf8').trim().split('\t') : undefined
       if (failedAt && failedAt[1] !== '. "$1"') res.failed = `\`${failedAt[1]}\` (line ${failedAt[0]} of the block)`
       const expect = block.directives.expectFail
-      if (status === 'timeout') res.problem = `did not finish within ${Math.round(blockTimeout / 1000)} s${blockTimeout < (block.directives.timeoutMs ?? opts.defaultTimeoutMs ?? 60_000) ? ' (the rest of the page\'s budget)' : ''}`
+      if (status === 'timeout') res.problem = `did not finish within ${Math.round(blockTimeout / 1000)} s${blockTimeout < (block.directives.timeoutMs ?? opts.defaultTimeoutMs ?? 120_000) ? ' (the rest of the page\'s budget)' : ''}`
       else if (status === 'exited') res.problem = 'ended the shell session (a block must not `exit`)'
       else if (expect && status === 0) res.problem = 'was expected to fail (doctest: expect-fail) but every command succeeded'
       else if (expect?.code !== undefined && status !== expect.code) res.problem = `was expected to fail with exit code ${expect.code}, but exited ${status}`
