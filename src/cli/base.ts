@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 import {paint} from './style.js'
 import {describeMissingArgs, describeSystemError} from './errors.js'
+import {interrupting} from './interrupt.js'
 import {DtkError} from '../errors/index.js'
 import {resolveStateDir} from '../cluster/state.js'
 import type {ClusterRef} from '../cluster/supervisor.js'
@@ -14,6 +15,8 @@ export abstract class DtkCommand extends Command {
 
   protected override async catch(err: Error & {code?: string; oclif?: {exit?: number}; args?: Array<{name: string}>}): Promise<unknown> {
     if (err.code === 'EEXIT') throw err // this.exit(): not an error
+    // Cut off by Ctrl-C: the interrupt's one line says what happened, and it ends the process.
+    if (interrupting()) return new Promise(() => {})
     // A parse that failed is reported here; oclif would add an "UnparsedCommand" warning under NODE_ENV=development|test.
     this.parsed = true
     const exit = err instanceof DtkError ? err.exitCode : (err.oclif?.exit ?? 1)

@@ -24,10 +24,21 @@ export function interruptedLine(done: string[]): string {
   return `interrupted: ${done.length > 0 ? done.join(', ') : 'nothing to clean up'}`
 }
 
+let tearingDown = false
+
+/**
+ * True once an interrupt's clean-up has begun: the command's own work, cut off under it, fails in
+ * ways nobody needs to read ("did not answer"), so errors and spinners stay quiet until the exit.
+ */
+export function interrupting(): boolean {
+  return tearingDown
+}
+
 export function guardInterrupts(teardown: Teardown): InterruptGuard {
   let running: Promise<never> | undefined
   const interrupt = (reason = 'SIGINT'): Promise<never> => {
     running ??= (async () => {
+      tearingDown = true
       let done: string[] = []
       let failure = ''
       try {

@@ -1,4 +1,5 @@
 import {colorEnabled, paint} from './style.js'
+import {interrupting} from './interrupt.js'
 
 /**
  * Spinners only when stderr is a terminal; in a pipeline progress is silent, because stdout is
@@ -32,7 +33,8 @@ export async function startProgress(text: string, opts: {enabled?: boolean} = {}
       end('✔', 'green', t)
     },
     fail(t) {
-      end('✖', 'red', t)
+      if (interrupting()) spinner.stop()
+      else end('✖', 'red', t)
     },
     clear() {
       spinner.stop()
@@ -47,7 +49,7 @@ function plain(): Progress {
       process.stderr.write(`${paint('green', '✔', process.stderr)} ${t}\n`)
     },
     fail(t) {
-      process.stderr.write(`${paint('red', '✖', process.stderr)} ${t}\n`)
+      if (!interrupting()) process.stderr.write(`${paint('red', '✖', process.stderr)} ${t}\n`)
     },
     clear() {},
   }

@@ -13,12 +13,12 @@ describe('errors that name the real cause', () => {
   it('cluster up --host with an address that is not on this machine fails before starting anything, naming the address', async () => {
     // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never assigned to a machine, so never bindable here.
     for (const extra of [[], ['--base-port', '7400']]) {
-      const r = await dtk(['cluster', 'up', '--name', 'foreign', '--host', '192.0.2.7', ...extra], env, 10_000)
+      const r = await dtk(['cluster', 'up', '--name', 'foreign', '--host', '192.0.2.7', ...extra], env)
       expect(r.code).toBe(2)
       expect(r.stderr).toMatch(/^Error: --host 192\.0\.2\.7 is not an address of this machine/)
       expect(r.stderr).not.toMatch(/in use/)
     }
-    const dns = await dtk(['cluster', 'up', '--name', 'foreign', '--host', 'no-such-host.invalid'], env, 10_000)
+    const dns = await dtk(['cluster', 'up', '--name', 'foreign', '--host', 'no-such-host.invalid'], env)
     expect(dns.code).toBe(2)
     expect(dns.stderr).toMatch(/--host no-such-host\.invalid does not resolve to an address/)
     expect(existsSync(join(stateDir, 'foreign'))).toBe(false)
