@@ -17,7 +17,8 @@ describe('key rotation across restarts and joins', () => {
   const ref = {stateDir, name: 'sec'}
   afterAll(() => killAllUnder(stateDir))
 
-  it('rotates, restarts n2, joins n5: the recorded keyring follows, and every node sees every other alive', async () => {
+  // A dozen CLI runs in a row: on a loaded machine that outlasts the default minute.
+  it('rotates, restarts n2, joins n5: the recorded keyring follows, and every node sees every other alive', {timeout: 180_000}, async () => {
     const old = (await dtk(['cluster', 'keys', 'generate'])).stdout.trim()
     const fresh = (await dtk(['cluster', 'keys', 'generate'])).stdout.trim()
     const up = await dtk(['cluster', 'up', '--name', 'sec', '--nodes', '4', '--role', 'gossip', '--profile', 'fast', '--secret', old], env)
