@@ -20,7 +20,13 @@ export default class ClusterDown extends DtkCommand {
       const {canPrompt} = await import('../../src/cli/index.js')
       if (!canPrompt()) this.error('--purge deletes the cluster\'s data and events; add --yes to confirm', {exit: 2})
       const {confirm} = await import('@inquirer/prompts')
-      if (!(await confirm({message: `Delete ${ref.stateDir}/${ref.name} with all its events and data?`, default: false}))) {
+      const {isPromptExit} = await import('../../src/cli/interrupt.js')
+      const sure = await confirm({message: `Delete ${ref.stateDir}/${ref.name} with all its events and data?`, default: false}).catch((error: unknown) => {
+        if (!isPromptExit(error)) throw error
+        process.stderr.write('interrupted: nothing stopped, nothing purged\n')
+        return this.exit(130)
+      })
+      if (!sure) {
         this.error('nothing purged', {exit: 1})
       }
     }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {DtkCommand, clusterFlags, clusterRef, parseDuration} from '../../src/cli/index.js'
-import {cluster, type JoinResult} from '../../src/cluster/index.js'
+import {cluster, loadState, clusterDir, type JoinResult} from '../../src/cluster/index.js'
+import {guardInterrupts, plural} from '../../src/cli/interrupt.js'
 
 export default class ClusterJoin extends DtkCommand {
   static override summary = 'Start new nodes that join the running cluster'
@@ -15,7 +16,11 @@ export default class ClusterJoin extends DtkCommand {
 
   async run(): Promise<JoinResult> {
     const {flags} = await this.parse(ClusterJoin)
-    const res = await cluster.join({...clusterRef(flags), count: flags.count, id: flags.id, waitMs: parseDuration(flags.wait, 'wait')})
+    const ref = clusterRef(flags)
+    const before = (loadState(clusterDir(ref.stateDir, ref.name))?.nodes ?? []).map((n) => n.id)
+    // Ctrl-C while the new nodes start: stop them and forget them; the nodes that ran before stay.
+    const guard = guardInterrupts(async () => [`stopped ${plural(await cluster.abortJoin(ref, before), 'new node')}`])
+    const res = await cluster.join({...ref, count: flags.count, id: flags.id, waitMs: parseDuration(flags.wait, 'wait', {min: 1})}).finally(() => guard.dispose())
     for (const j of res.joined) this.out(`started ${j.id} on port ${j.port} (pid ${j.pid})`)
     return res
   }

@@ -14,7 +14,7 @@ export default class ClusterPing extends DtkCommand {
 
   async run(): Promise<PingReport> {
     const {args, flags} = await this.parse(ClusterPing)
-    const res = await cluster.ping(clusterRef(flags), args.from, args.to, parseDuration(flags.timeout, 'timeout'))
+    const res = await cluster.ping(clusterRef(flags), args.from, args.to, parseDuration(flags.timeout, 'timeout', {min: 1}))
     if (res.ok) this.out(`${res.from} -> ${res.to}: reply in ${res.rttMs!.toFixed(2)} ms`)
     else this.out(`${res.from} -> ${res.to}: no reply (${res.code!.toLowerCase().replace('_', ' ')} after ${Math.round(res.afterMs!)} ms)`)
     if (!res.ok) process.exitCode = 1

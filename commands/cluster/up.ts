@@ -3,10 +3,11 @@ import {DtkCommand, clusterFlags, clusterRef, renderTable, startProgress} from '
 import {cluster, type ClusterState} from '../../src/cluster/index.js'
 import {roleNames} from '../../src/node/roles/index.js'
 import {gossipArgs, gossipFlags} from '../../src/cli/gossip-flags.js'
+import {guardInterrupts, plural} from '../../src/cli/interrupt.js'
 
 export default class ClusterUp extends DtkCommand {
   static override summary = 'Start a local cluster of node processes'
-  static override description = `Starts N detached \`dtk node run\` processes on one host, records them under the state dir (<state-dir>/<name>/cluster.json, with each node's data dir beside it) and waits until every node answers. Nodes are named n1…nN. Without --base-port the ports are free ones the kernel picks. Starting a cluster whose name is already running is an error.`
+  static override description = `Starts N detached \`dtk node run\` processes on one host, records them under the state dir (<state-dir>/<name>/cluster.json, with each node's data dir beside it) and waits until every node answers. Nodes are named n1…nN. Without --base-port the ports are free ones the kernel picks. Starting a cluster whose name is already running is an error. Ctrl-C while the nodes start stops every one of them (exit 130).`
   static override examples = [
     '<%= config.bin %> cluster up --nodes 5',
     '<%= config.bin %> cluster up --nodes 3 --role kv-local --name kv --base-port 7100',
@@ -38,6 +39,12 @@ export default class ClusterUp extends DtkCommand {
     const ref = clusterRef(flags)
     const progress = await startProgress(`starting ${flags.nodes} nodes`, {enabled: !this.jsonEnabled()})
     let state: ClusterState
+    // Ctrl-C while the nodes start: stop them all rather than leave a half-started cluster.
+    const guard = guardInterrupts(async () => {
+      progress.clear()
+      const n = await cluster.abortCluster(ref)
+      return [n > 0 ? `stopped ${plural(n, 'node')} of cluster '${ref.name}'` : `no node of cluster '${ref.name}' was running`]
+    })
     try {
       state = await cluster.up({
         ...ref,
@@ -45,7 +52,7 @@ export default class ClusterUp extends DtkCommand {
         role: flags.role,
         host: flags.host,
         basePort: flags['base-port'],
-        waitMs: parseDuration(flags.wait, 'wait'),
+        waitMs: parseDuration(flags.wait, 'wait', {min: 1}),
         nodeArgs: flags.role === 'gossip' ? gossipArgs(flags) : [],
         secret: flags.role === 'gossip' ? flags.secret : undefined,
         metricsBasePort: flags.role === 'gossip' ? flags['metrics-base-port'] : undefined,
@@ -54,8 +61,11 @@ export default class ClusterUp extends DtkCommand {
     } catch (error) {
       progress.fail(`cluster '${flags.name}' did not start`)
       throw error
+    } finally {
+      guard.dispose()
     }
-    progress.succeed(`cluster '${state.name}' is up`)
+    // The note below says it, at a terminal and in a pipeline alike.
+    progress.clear()
     this.out(
       renderTable(state.nodes, [
         {header: 'ID', get: (n) => n.id},

@@ -1,5 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 import {paint} from './style.js'
+import {describeMissingArgs, describeSystemError} from './errors.js'
+import {interrupting} from './interrupt.js'
 import {DtkError} from '../errors/index.js'
 import {resolveStateDir} from '../cluster/state.js'
 import type {ClusterRef} from '../cluster/supervisor.js'
@@ -11,9 +13,15 @@ import type {ClusterRef} from '../cluster/supervisor.js'
 export abstract class DtkCommand extends Command {
   static override enableJsonFlag = true
 
-  protected override async catch(err: Error & {code?: string; oclif?: {exit?: number}}): Promise<unknown> {
+  protected override async catch(err: Error & {code?: string; oclif?: {exit?: number}; args?: Array<{name: string}>}): Promise<unknown> {
     if (err.code === 'EEXIT') throw err // this.exit(): not an error
+    // Cut off by Ctrl-C: the interrupt's one line says what happened, and it ends the process.
+    if (interrupting()) return new Promise(() => {})
+    // A parse that failed is reported here; oclif would add an "UnparsedCommand" warning under NODE_ENV=development|test.
+    this.parsed = true
     const exit = err instanceof DtkError ? err.exitCode : (err.oclif?.exit ?? 1)
+    const plain = describeMissingArgs(err) ?? describeSystemError(err)
+    if (plain) err.message = plain
     if (process.env.DEBUG && !(err instanceof DtkError)) process.stderr.write(`${err.stack}\n`)
     // One line, whatever oclif or a library put in the message: the usage hint is in --help.
     const message =

@@ -2,10 +2,10 @@ import {DtkError} from '../errors/index.js'
 import type {PingResult} from '../node/index.js'
 import type {LinkFaults} from '../transport/index.js'
 import {dirOf, record, type ClusterRef} from './context.js'
-import {withControl} from './control-client.js'
+import {withClusterControl} from './control-client.js'
 import {addLinkFaults, clearLinkFaults, parsePartition, rulesFor} from './network.js'
 import {processState} from './procs.js'
-import {findNode, requireState, saveState, type ClusterState} from './state.js'
+import {assertWritable, findNode, requireState, saveState, type ClusterState} from './state.js'
 
 /** Applying the cluster's network (partition, link faults) to running nodes, and looking through it. */
 export interface NetworkChange {
@@ -15,10 +15,10 @@ export interface NetworkChange {
   unreachable: string[]
 }
 
-async function pushRules(state: ClusterState): Promise<Omit<NetworkChange, 'partition'>> {
+async function pushRules(dir: string, state: ClusterState): Promise<Omit<NetworkChange, 'partition'>> {
   const applied: string[] = []
   const unreachable: string[] = []
-  await withControl(async (c) => {
+  await withClusterControl(dir, async (c) => {
     await Promise.all(
       state.nodes.map(async (n) => {
         if (!n.remote && processState(n) !== 'up') {
@@ -36,9 +36,10 @@ async function pushRules(state: ClusterState): Promise<Omit<NetworkChange, 'part
 export async function partition(ref: ClusterRef, sides: string[]): Promise<NetworkChange> {
   const dir = dirOf(ref)
   const state = requireState(dir, ref.name)
+  assertWritable(dir)
   state.partition = parsePartition(sides, state.nodes.map((n) => n.id))
   saveState(dir, state)
-  const pushed = await pushRules(state)
+  const pushed = await pushRules(dir, state)
   record(dir, 'fault.partition', {groups: state.partition})
   return {partition: state.partition, ...pushed}
 }
@@ -46,9 +47,10 @@ export async function partition(ref: ClusterRef, sides: string[]): Promise<Netwo
 export async function heal(ref: ClusterRef): Promise<NetworkChange> {
   const dir = dirOf(ref)
   const state = requireState(dir, ref.name)
+  assertWritable(dir)
   state.partition = null
   saveState(dir, state)
-  const pushed = await pushRules(state)
+  const pushed = await pushRules(dir, state)
   record(dir, 'fault.heal', {})
   return {partition: null, ...pushed}
 }
@@ -62,9 +64,10 @@ function idsOrAll(state: ClusterState, ids: string[] | undefined, allowStar: boo
 export async function setFaults(ref: ClusterRef, faults: LinkFaults, from?: string[], to?: string[]): Promise<NetworkChange & {linkFaults: ClusterState['linkFaults']}> {
   const dir = dirOf(ref)
   const state = requireState(dir, ref.name)
+  assertWritable(dir)
   addLinkFaults(state, idsOrAll(state, from, false), idsOrAll(state, to, true), faults)
   saveState(dir, state)
-  const pushed = await pushRules(state)
+  const pushed = await pushRules(dir, state)
   record(dir, 'fault.set', {from: from ?? 'all', to: to ?? 'all', ...faults})
   return {partition: state.partition, ...pushed, linkFaults: state.linkFaults}
 }
@@ -72,9 +75,10 @@ export async function setFaults(ref: ClusterRef, faults: LinkFaults, from?: stri
 export async function clearFaults(ref: ClusterRef, from?: string[], to?: string[]): Promise<NetworkChange> {
   const dir = dirOf(ref)
   const state = requireState(dir, ref.name)
+  assertWritable(dir)
   clearLinkFaults(state, from && idsOrAll(state, from, false), to && idsOrAll(state, to, true))
   saveState(dir, state)
-  const pushed = await pushRules(state)
+  const pushed = await pushRules(dir, state)
   record(dir, 'fault.clear', {from: from ?? 'all', to: to ?? 'all'})
   return {partition: state.partition, ...pushed}
 }
@@ -104,7 +108,7 @@ export async function ping(ref: ClusterRef, from: string, to: string, timeoutMs:
   const a = findNode(state, from)
   const b = findNode(state, to)
   if (!a.remote && processState(a) !== 'up') throw new DtkError(`node ${from} is ${processState(a)}: it cannot send`)
-  const res = await withControl((c) =>
+  const res = await withClusterControl(dirOf(ref), (c) =>
     c.call<PingResult>(a, {op: 'ping', target: {id: b.id, host: b.host, port: b.port}, timeoutMs}, timeoutMs + 3000),
   )
   return res.ok ? {from, to, ok: true, rttMs: res.rttMs} : {from, to, ok: false, code: res.code, afterMs: res.afterMs}

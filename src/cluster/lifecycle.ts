@@ -3,12 +3,12 @@ import {join as pathJoin} from 'node:path'
 import {DtkError, UsageError} from '../errors/index.js'
 import type {NodeStatus} from '../node/index.js'
 import {dirOf, record, type ClusterRef} from './context.js'
-import {withControl} from './control-client.js'
+import {withClusterControl} from './control-client.js'
 import {rulesFor} from './network.js'
 import {allocatePorts} from './ports.js'
 import {processState, waitUntil, type ProcessState} from './procs.js'
 import {liveNodes, seedArgsFor, spawnNode, waitForNodes, peerArg} from './spawn.js'
-import {findNode, loadSecret, loadState, requireState, saveSecret, saveState, type ClusterState, type NodeRecord} from './state.js'
+import {assertWritable, findNode, loadSecret, loadState, requireState, saveSecret, saveState, type ClusterState, type NodeRecord} from './state.js'
 
 /** The life of node processes: up, status, down, crash/pause/resume, restart, join, leave, add. */
 export interface UpOptions extends ClusterRef {
@@ -79,7 +79,7 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
   saveState(dir, state)
   record(dir, 'cluster.up', {nodes: state.nodes.map((n) => ({id: n.id, pid: n.pid, port: n.port})), role: opts.role})
   try {
-    await withControl((c) => waitForNodes(c, state.nodes, opts.waitMs ?? 20_000, opts.onProgress))
+    await withClusterControl(dir, (c) => waitForNodes(c, state.nodes, opts.waitMs ?? 20_000, opts.onProgress))
   } catch (error) {
     // Leave nothing half-started behind: the user asked for a cluster, not a few stray nodes.
     await down({...opts, graceMs: 1000})
@@ -110,7 +110,7 @@ export async function statusWithRemote(ref: ClusterRef): Promise<NodeView[]> {
   const views = status(ref, state)
   const remote = state.nodes.filter((n) => n.remote)
   if (remote.length === 0) return views
-  await withControl(async (c) => {
+  await withClusterControl(dirOf(ref), async (c) => {
     for (const n of remote) {
       const st = await c.tryCall<NodeStatus>(n, {op: 'status'}, 1000)
       const v = views.find((x) => x.id === n.id)!
@@ -129,6 +129,7 @@ export interface DownResult {
 export async function down(ref: ClusterRef & {graceMs?: number; purge?: boolean}): Promise<DownResult> {
   const dir = dirOf(ref)
   const state = requireState(dir, ref.name)
+  assertWritable(dir)
   const result: DownResult = {stopped: [], killed: [], purged: false}
   const live = liveNodes(state)
   for (const n of live) {
@@ -141,7 +142,7 @@ export async function down(ref: ClusterRef & {graceMs?: number; purge?: boolean}
   }
   const remote = state.nodes.filter((n) => n.remote)
   if (remote.length > 0) {
-    await withControl(async (c) => {
+    await withClusterControl(dir, async (c) => {
       for (const n of remote) if (await c.tryCall(n, {op: 'shutdown'}, 1000)) result.stopped.push(n.id)
     })
   }
@@ -182,6 +183,7 @@ async function signalNode(ref: ClusterRef, id: string, signal: Signal, event: st
   const dir = dirOf(ref)
   const state = requireState(dir, ref.name)
   const node = localNode(state, id, event)
+  assertWritable(dir)
   const before = processState(node)
   if (before === 'down') throw new DtkError(`node ${id} is not running`)
   if (signal === 'SIGSTOP' && before === 'paused') throw new DtkError(`node ${id} is already paused`)
@@ -210,6 +212,7 @@ export async function restart(ref: ClusterRef & {waitMs?: number}, id: string): 
   const dir = dirOf(ref)
   const state = requireState(dir, ref.name)
   const node = localNode(state, id, 'restart')
+  assertWritable(dir)
   const wasRunning = processState(node) !== 'down'
   if (wasRunning) {
     process.kill(node.pid!, 'SIGCONT')
@@ -220,7 +223,7 @@ export async function restart(ref: ClusterRef & {waitMs?: number}, id: string): 
   node.pid = spawnNode(node, [...seedArgsFor(state, node), ...(state.nodeArgs ?? [])], loadSecret(dir))
   node.startedAt = Date.now()
   saveState(dir, state)
-  await withControl(async (c) => {
+  await withClusterControl(dir, async (c) => {
     await waitForNodes(c, [node], ref.waitMs ?? 20_000)
     // The network does not heal because a process restarted: give the node back its faults.
     await c.call(node, {op: 'faults.replace', rules: rulesFor(state, node.id)})
@@ -234,7 +237,7 @@ export async function addRemote(ref: ClusterRef, id: string, host: string, port:
   const state = loadState(dir) ?? {version: 1 as const, name: ref.name, createdAt: Date.now(), nodes: [], partition: null, linkFaults: {}}
   if (state.nodes.some((n) => n.id === id)) throw new UsageError(`cluster '${ref.name}' already has a node '${id}'`)
   const node: NodeRecord = {id, host, port, role: 'unknown', dataDir: '', remote: true}
-  const st = await withControl((c) => c.tryCall<NodeStatus>(node, {op: 'status'}, 2000))
+  const st = await withClusterControl(dir, (c) => c.tryCall<NodeStatus>(node, {op: 'status'}, 2000))
   if (!st) throw new DtkError(`no dtk node answers at ${host}:${port}`)
   if (st.id !== id) throw new UsageError(`the node at ${host}:${port} is '${st.id}', not '${id}'`)
   node.role = st.role
@@ -254,6 +257,7 @@ export async function join(ref: ClusterRef & {count?: number; id?: string; waitM
   const dir = dirOf(ref)
   const state = requireState(dir, ref.name)
   const count = ref.count ?? 1
+  assertWritable(dir)
   if (ref.id && count !== 1) throw new UsageError('--id names one node: use it without --count')
   if (ref.id && state.nodes.some((n) => n.id === ref.id)) throw new UsageError(`cluster '${ref.name}' already has a node '${ref.id}'`)
   const local = state.nodes.find((n) => !n.remote)
@@ -272,7 +276,7 @@ export async function join(ref: ClusterRef & {count?: number; id?: string; waitM
   }
   state.nodes.push(...fresh)
   saveState(dir, state)
-  await withControl(async (c) => {
+  await withClusterControl(dir, async (c) => {
     await waitForNodes(c, fresh, ref.waitMs ?? 20_000)
     for (const n of fresh) await c.call(n, {op: 'faults.replace', rules: rulesFor(state, n.id)})
   })
@@ -294,8 +298,9 @@ export async function leave(ref: ClusterRef & {lingerMs?: number}, id: string): 
   const state = requireState(dir, ref.name)
   const node = findNode(state, id)
   if (!node.remote && processState(node) !== 'up') throw new DtkError(`node ${id} is ${processState(node)}: only a running node can leave`)
+  assertWritable(dir)
   let graceful = false
-  await withControl(async (c) => {
+  await withClusterControl(dir, async (c) => {
     if (node.role === 'gossip') {
       await c.call(node, {op: 'role', body: {op: 'leave'}})
       graceful = true
@@ -305,6 +310,7 @@ export async function leave(ref: ClusterRef & {lingerMs?: number}, id: string): 
   })
   if (!node.remote && !(await waitUntil(() => processState(node) === 'down', 5000))) process.kill(node.pid!, 'SIGKILL')
   state.nodes = state.nodes.filter((n) => n.id !== id)
+  if (!node.remote) state.departed = [...(state.departed ?? []).filter((d) => d !== id), id]
   if (state.partition) state.partition = state.partition.map((g) => g.filter((x) => x !== id)).filter((g) => g.length > 0)
   delete state.linkFaults[id]
   saveState(dir, state)

@@ -14,7 +14,7 @@ export function cliEntry(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (;;) {
     const pkg = join(dir, 'package.json')
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as {name?: string}).name === 'dtk') {
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as {name?: string}).name === 'dtk-toolkit') {
       cached = join(dir, 'bin', 'run.js')
       return cached
     }

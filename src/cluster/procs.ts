@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import type {NodeRecord} from './state.js'
 
 export type ProcessState = 'up' | 'paused' | 'down'
@@ -41,4 +41,43 @@ export async function waitUntil(check: () => boolean, timeoutMs: number, interva
     await new Promise((r) => setTimeout(r, intervalMs))
   }
   return check()
+}
+
+/** Pids of every process whose command line mentions `marker` (a state or data dir), this one excepted. */
+export function processesMentioning(marker: string): number[] {
+  const found: number[] = []
+  let entries: string[] = []
+  try {
+    entries = readdirSync('/proc')
+  } catch {
+    return found
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue
+    try {
+      const args = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0')
+      if (args.some((a) => a.includes(marker)) && procStat(Number(e)) !== 'Z') found.push(Number(e))
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found
+}
+
+/**
+ * SIGKILLs every process that mentions `marker` except `keep`, and waits until they are gone: the
+ * last word of a clean-up, for nodes started between the state being read and being stopped.
+ */
+export async function sweep(marker: string, keep: number[] = []): Promise<number> {
+  const victims = processesMentioning(marker).filter((p) => !keep.includes(p))
+  for (const pid of victims) {
+    try {
+      process.kill(pid, 'SIGCONT')
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // gone already
+    }
+  }
+  await waitUntil(() => victims.every((p) => procStat(p) === undefined || procStat(p) === 'Z'), 3000)
+  return victims.length
 }

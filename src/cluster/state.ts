@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {DtkError, UsageError} from '../errors/index.js'
 import type {LinkFaults} from '../transport/index.js'
@@ -29,6 +29,8 @@ export interface ClusterState {
   nodeArgs?: string[]
   /** Message faults per link: from node id -> (to node id or '*') -> faults. */
   linkFaults: Record<string, Record<string, LinkFaults>>
+  /** Nodes that left this run (`cluster leave`): gone from `nodes`, their events still this run's. */
+  departed?: string[]
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
@@ -101,4 +103,28 @@ export function saveSecret(dir: string, secret: string | undefined): void {
 export function loadSecret(dir: string): string | undefined {
   const file = secretFile(dir)
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined
+}
+
+const WHY: Record<string, string> = {
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  ENOENT: 'it does not exist',
+}
+
+/**
+ * Checked before a command acts on a cluster: it must be able to record what it did (the state
+ * and the supervisor's events), or it would crash a node and then fail, leaving the record wrong.
+ */
+export function assertWritable(dir: string): void {
+  for (const path of [dir, stateFile(dir), join(dir, 'events.jsonl')]) {
+    if (path !== dir && !existsSync(path)) continue
+    try {
+      accessSync(path, constants.W_OK)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'ERROR'
+      throw new DtkError(`cannot record changes in ${path}: ${WHY[code] ?? code}; nothing was done`)
+    }
+  }
 }

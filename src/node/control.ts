@@ -26,6 +26,8 @@ export interface NodeStatus {
   faults: Record<string, LinkFaults>
   transport: {framesIn: number; framesOut: number; bytesIn: number; bytesOut: number; badFrames: number; dropped: number; connections: number}
   roleStatus: Record<string, unknown>
+  /** Control requests refused for want of the cluster key (see src/security/control-auth.ts). */
+  controlRefused: number
 }
 
 export type PingResult = {ok: true; rttMs: number} | {ok: false; error: string; code: string; afterMs: number}

@@ -4,6 +4,7 @@ import {EventLog} from '../events/index.js'
 import {Transport, TransportError, type IncomingContext, type PeerAddress} from '../transport/index.js'
 import {CONTROL_OPS, type ControlRequest, type NodeStatus, type PingResult} from './control.js'
 import {createRole, type Role} from './roles/index.js'
+import {ControlGuard, isSealedControl, type Keyring} from '../security/index.js'
 
 export interface NodeOptions {
   id: string
@@ -64,6 +65,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     faults: transport.faults.snapshot(),
     transport: transport.stats(),
     roleStatus: role.status(),
+    controlRefused: guard.refused,
   })
 
   const ping = async (target: PeerAddress, timeoutMs: number): Promise<PingResult> => {
@@ -113,10 +115,20 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     }
   }
 
+  // With a key (the gossip role's keyring, rotations included), control requests must be sealed with it.
+  const guard = new ControlGuard(() => (role as {keyring?: Keyring}).keyring)
   transport.onRequest(async (msg: unknown, ctx: IncomingContext) => {
-    if (isControl(msg)) {
-      if (!ctx.control) throw new Error(`control op '${msg.op}' refused from peer ${ctx.from}`)
-      return handleControl(msg)
+    if (isControl(msg) || isSealedControl(msg)) {
+      if (!ctx.control) throw new Error(`control op '${(msg as {op: string}).op}' refused from peer ${ctx.from}`)
+      let req: unknown
+      try {
+        req = guard.admit(msg, (m) => isControl(m) && m.op === 'status')
+      } catch (error) {
+        events.emit('control.refused', {from: ctx.from, remote: ctx.remote, reason: (error as {reason?: string}).reason, count: guard.refused})
+        throw error
+      }
+      if (!isControl(req)) throw new Error('a sealed control request without a control op')
+      return handleControl(req)
     }
     const m = msg as {op?: unknown}
     if (typeof m !== 'object' || m === null || typeof m.op !== 'string') throw new Error('request without an op')

@@ -1,4 +1,4 @@
-import {createCipheriv, createDecipheriv, createHash, randomBytes} from 'node:crypto'
+import {createCipheriv, createDecipheriv, createHash, createHmac, randomBytes} from 'node:crypto'
 import {UsageError} from '../errors/index.js'
 
 /**
@@ -67,9 +67,20 @@ export class Keyring {
     this.keys = [key, ...this.keys.filter((k) => !k.equals(key))]
   }
 
+  /** Removing a key that is not installed is an error, not a silent no-op: it usually means a typo. */
   remove(key: Buffer): void {
     if (this.primary.equals(key)) throw new UsageError('cannot remove the primary key; make another key primary first')
+    if (!this.keys.some((k) => k.equals(key))) throw new UsageError(`key ${fingerprint(key)} is not installed (installed: ${this.keys.map(fingerprint).join(', ')})`)
     this.keys = this.keys.filter((k) => !k.equals(key))
+  }
+
+  /**
+   * The same ring with every key replaced by HMAC-SHA256(key, label), in the same order: one secret
+   * serves several purposes (gossip, control requests) without a packet sealed for one ever opening
+   * as the other.
+   */
+  derive(label: string): Keyring {
+    return new Keyring(this.keys.map((k) => createHmac('sha256', k).update(`dtk-keyring:${label}`).digest()))
   }
 
   seal(plain: Buffer): Buffer {

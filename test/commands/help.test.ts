@@ -9,7 +9,7 @@ describe('every command is documented for people and scripts', () => {
   it('has a description, at least two examples and --json', () => {
     // Read here, not while collecting: a missing manifest fails this test, not the file.
     const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as Manifest
-    const own = Object.entries(manifest.commands).filter(([, c]) => c.pluginName === 'dtk')
+    const own = Object.entries(manifest.commands).filter(([, c]) => c.pluginName === 'dtk-toolkit')
     expect(own.length).toBeGreaterThan(10)
     for (const [id, c] of own) {
       expect(c.description ?? c.summary, id).toBeTruthy()
