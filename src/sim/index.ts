@@ -27,3 +27,4 @@ export {
 } from './gossip-scenario.js'
 export {compareDetectors, comparisonRow, type ComparisonRow} from './gossip-params.js'
 export {asciiHistogram, type HistogramOptions} from './plot.js'
+export {runKvScenario, type KvScenarioOptions, type KvScenarioResult, type KvRecovery, type KvWrite} from './kv-scenario.js'
