@@ -35,6 +35,8 @@ export interface KvScenarioOptions {
   client?: Omit<Partial<KvClientConfig>, 'process' | 'servers' | 'ops' | 'channel'>
   /** Server crashes: the mean time between them (exponential, ms) and how long it stays down. */
   crashes?: {every: number; downtime: number}
+  /** Partitions cutting the server off from every client: mean time between them (exponential, ms) and how long each lasts. */
+  partitions?: {every: number; duration: number}
   trace?: boolean | TraceSink
 }
 
@@ -61,8 +63,8 @@ export interface KvScenarioResult {
   /** Every write the server reported, in order: each was durable when reported. */
   durable: KvWrite[]
   recoveries: KvRecovery[]
-  /** Crash instants, and how many records were written but not yet synced then. */
-  crashes: {at: number; unsynced: number}[]
+  /** Crash instants, when the server came back, and how many records were written but not yet synced at the crash. */
+  crashes: {at: number; restartAt: number; unsynced: number}[]
   /** The store at the end (null when down) and what the durable writes say it must hold. */
   final: [string, KvValue][] | null
   expectedFinal: [string, KvValue][]
@@ -98,7 +100,7 @@ export function runKvScenario(opts: KvScenarioOptions = {}): KvScenarioResult {
   const history: HistoryEntry[] = []
   const durable: KvWrite[] = []
   const recoveries: KvRecovery[] = []
-  const crashes: {at: number; unsynced: number}[] = []
+  const crashes: {at: number; restartAt: number; unsynced: number}[] = []
   const model = new Map<string, KvValue>()
   let done = 0
   const sorted = (m: Iterable<[string, KvValue]>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
@@ -126,9 +128,18 @@ export function runKvScenario(opts: KvScenarioOptions = {}): KvScenarioResult {
     if (!(every > 0 && downtime >= 0)) throw new Error('kv scenario: crashes need every > 0 and downtime ≥ 0')
     for (let t = sim.random.exponential(every); t < duration; t += downtime + sim.random.exponential(every)) {
       const at = t
-      sim.at(at, () => crashes.push({at, unsynced: sim.disk(SERVER)?.pending ?? 0}))
+      sim.at(at, () => crashes.push({at, restartAt: at + downtime, unsynced: sim.disk(SERVER)?.pending ?? 0}))
       sim.crash(SERVER, at)
       sim.restart(SERVER, at + downtime)
+    }
+  }
+
+  if (opts.partitions) {
+    const {every, duration: length} = opts.partitions
+    if (!(every > 0 && length > 0)) throw new Error('kv scenario: partitions need every > 0 and duration > 0')
+    for (let t = sim.random.exponential(every); t < duration; t += length + sim.random.exponential(every)) {
+      sim.partition([[SERVER]], t)
+      sim.heal(t + length)
     }
   }
 
