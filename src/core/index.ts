@@ -4,11 +4,12 @@
  * `src/sim` and the real node runtime.
  *
  * The model follows etcd-io/raft's RawNode and apple/swift-cluster-membership's SWIM.Instance: a
- * core is a state machine that is handed inputs (a peer's message, a timer firing, a local
- * command) together with the current logical time, and answers with outputs (messages to send,
- * timers to set or cancel, events for observers). It never reads a clock, sets a real timer,
- * touches a socket or the disk, or calls Math.random: randomness comes in through `Random`, time
- * through the `now` argument. That is what lets one seed reproduce a whole cluster run.
+ * core is a state machine that is handed inputs (what it persisted in earlier lives, a peer's
+ * message, a timer firing, a command, a broken stream) together with its node's current time,
+ * and answers with outputs (messages to send, timers to set or cancel, records to make durable,
+ * events for observers). It never reads a clock, sets a real timer, touches a socket or the
+ * disk, or calls Math.random: randomness comes in through `Random`, time through the `now`
+ * argument, its past through `start`. That is what lets one seed reproduce a whole cluster run.
  *
  * Only types live here (and `MAIN_CORE`, one name), so that protocol folders and hosts can both
  * depend on this folder without depending on each other. docs/architecture.md explains the rules.

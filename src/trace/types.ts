@@ -215,3 +215,9 @@ export type TraceKind = TraceRecord['k']
 export interface TraceSink {
   record(r: TraceRecord): void
 }
+
+/** Every kind, for readers and tests that must know them all (checked against the union below). */
+export const TRACE_KINDS = ['send', 'deliver', 'drop', 'timer', 'command', 'event', 'start', 'restart', 'start-failed', 'crash', 'persist', 'synced', 'break', 'stream-broken', 'fault'] as const satisfies readonly TraceKind[]
+type Missing = Exclude<TraceKind, (typeof TRACE_KINDS)[number]>
+const everyKindListed: Missing extends never ? true : never = true
+void everyKindListed
