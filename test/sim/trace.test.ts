@@ -32,6 +32,13 @@ describe('trace invariants (a kv run with crashes, partitions, loss and duplicat
   for (const x of records) if (x.k === 'send') sends.set(x.id, x)
   const count = (k: TraceRecord['k']) => records.filter((x) => x.k === k).length
 
+  it('gives every message its own id, across the server’s restarts', () => {
+    const ids = records.filter((x) => x.k === 'send').map((x) => (x.k === 'send' ? x.id : ''))
+    expect(ids.length).toBeGreaterThan(500)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(count('restart')).toBeGreaterThan(3)
+  })
+
   it('records every kind of step, in time order', () => {
     for (const k of ['send', 'deliver', 'drop', 'timer', 'event', 'start', 'restart', 'crash', 'persist', 'synced', 'break', 'stream-broken', 'fault'] as const) {
       expect(count(k), k).toBeGreaterThan(0)
