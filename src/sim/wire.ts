@@ -26,8 +26,6 @@ export abstract class SimWire {
   /** With `trace: true`, the records kept in memory. */
   protected readonly memory: TraceRecord[] | undefined
   protected readonly streams: StreamTable<Slot>
-  /** The delivery `schedule` made last (to stamp a stream message's position). */
-  protected lastEvent: SimEvent | null = null
 
   constructor(opts: SimulatorOptions) {
     this.root = new Rng(opts.seed)
@@ -144,8 +142,8 @@ export abstract class SimWire {
       conn.lastBA = at
     }
     conn.lastUsed = now
-    this.schedule(from.id, target, ci, cs.name, env.msg, false, at, mid, lc, conn, false)
-    this.lastEvent!.gen = conn.a === from ? ++conn.sentAB : ++conn.sentBA
+    // Its position on the stream, for the in-order guard on delivery.
+    this.schedule(from.id, target, ci, cs.name, env.msg, false, at, mid, lc, conn, false).gen = conn.a === from ? ++conn.sentAB : ++conn.sentBA
   }
 
   /** Breaks `c` now: in-flight messages on it will be dropped; each live end is told after the detection delay. */
@@ -173,7 +171,7 @@ export abstract class SimWire {
     return true
   }
 
-  protected schedule(from: NodeId, to: Slot, ci: number, core: string, msg: unknown, udp: boolean, at: number, mid: number, lc: number, conn: Conn<Slot> | null, dup: boolean): void {
+  protected schedule(from: NodeId, to: Slot, ci: number, core: string, msg: unknown, udp: boolean, at: number, mid: number, lc: number, conn: Conn<Slot> | null, dup: boolean): SimEvent {
     const ev = this.alloc(at, DELIVER, to)
     ev.from = from
     ev.key = core
@@ -185,7 +183,7 @@ export abstract class SimWire {
     ev.conn = conn
     ev.dup = dup
     this.heap.push(ev)
-    this.lastEvent = ev
+    return ev
   }
 
   protected drop(ev: SimEvent, s: Slot, reason: DropReason): void {
@@ -224,7 +222,9 @@ export abstract class SimWire {
   /** The node's clock now, never behind what its cores already saw. */
   protected local(s: Slot): number {
     const c = s.clock
-    const t = c === idealClock ? this._now : this._now * c.rate + c.offset
+    // An ideal clock is global time, which never goes back and reaches every timer it set.
+    if (c === idealClock) return this._now
+    const t = this._now * c.rate + c.offset
     if (t < s.lastLocal) return s.lastLocal
     s.lastLocal = t
     return t
@@ -248,8 +248,6 @@ export abstract class SimWire {
     ev.from = ''
     ev.key = ''
     ev.conn = null
-    ev.dup = false
-    ev.ci = 0
     this.pool.push(ev)
   }
 }
