@@ -9,21 +9,26 @@ export interface Scheduled {
 }
 
 export class EventHeap<T extends Scheduled> {
-  private items: T[] = []
+  private heap: T[] = []
   private counter = 0
 
   get size(): number {
-    return this.items.length
+    return this.heap.length
+  }
+
+  /** Every item, in heap order (not sorted): for inspection only, never to be modified. */
+  items(): readonly T[] {
+    return this.heap
   }
 
   peek(): T | undefined {
-    return this.items[0]
+    return this.heap[0]
   }
 
   /** Stamps `item.seq` and inserts it. */
   push(item: T): void {
     item.seq = this.counter++
-    const items = this.items
+    const items = this.heap
     let i = items.length
     items.push(item)
     while (i > 0) {
@@ -37,7 +42,7 @@ export class EventHeap<T extends Scheduled> {
   }
 
   pop(): T | undefined {
-    const items = this.items
+    const items = this.heap
     const n = items.length
     if (n === 0) return undefined
     const top = items[0]!

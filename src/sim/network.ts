@@ -1,4 +1,4 @@
-import type {Rng} from './random.js'
+import type {Rng} from '../random/index.js'
 
 /**
  * The simulated network's per-link behaviour. Every figure is in logical milliseconds or a

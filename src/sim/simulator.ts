@@ -1,112 +1,45 @@
-import type {Channel, Core, CoreContext, NodeId, Output} from '../core/index.js'
-import {EventHeap, type Scheduled} from './heap.js'
-import {defaultLink, resolveLink, sampleDelay, type LinkOptions, type ResolvedLink} from './network.js'
-import {Rng} from './random.js'
+import {MAIN_CORE, type Composition, type Core, type CoreFactory, type NodeId} from '../core/index.js'
+import {Rng} from '../random/index.js'
+import type {TraceRecord} from '../trace/index.js'
+import {makeClock, skewedClock, type ClockSkewOptions} from './clock.js'
+import type {SimDisk} from './disk.js'
+import {resolveLink, defaultLink, type LinkOptions} from './network.js'
+import type {Conn} from './streams.js'
+import {BROKEN, COMMAND, CONTROL, DELIVER, START, SYNC, SYNCED, TIMER, type CoreSlot, type DeliveryListener, type EventListener, type NodeOptions, type NodeStats, type NodeStatus, type SimEvent, type SimulatorOptions, type Slot} from './types.js'
+import {SimNodes} from './nodes.js'
 
 /**
- * A deterministic discrete-event simulator for sans-IO cores (see `src/core`). N instances of a
- * core run in one process against a virtual clock; every input (message delivery, timer, start,
- * command, fault) is an entry in one binary heap ordered by (time, sequence number). All
- * randomness — network delays, loss, duplication, and each core's own `Random` — comes from
- * streams derived from one seed, so a seed reproduces a run exactly, faults included
- * (FoundationDB/TigerBeetle-style deterministic simulation).
+ * A deterministic discrete-event simulator for sans-IO cores (see `src/core`). N nodes run in one
+ * process against a virtual clock; every input (message delivery, timer, start, command, sync,
+ * stream break, fault) is an entry in one binary heap ordered by (time, sequence number). All
+ * randomness — network delays, loss, duplication, sync latencies, torn writes, clock skew, and
+ * each core's own `Random` — comes from streams derived from one seed, so a seed reproduces a run
+ * exactly, faults and disk included (FoundationDB/TigerBeetle-style deterministic simulation).
+ *
+ * A node runs one core (`addNode(id, factory)`) or several (`addNode(id, {cores, route})`), has
+ * its own clock (`clock.ts`), its own disk (`disk.ts`) and its own streams (`streams.ts`), and
+ * follows the Ready rule of `src/core`: timers at once, records to the disk, and a core's sends
+ * and events released only once everything it persisted so far is durable.
  */
 
-export type NodeStatus = 'pending' | 'up' | 'paused' | 'crashed'
+export type {CoreFactory}
+export type {NodeStatus, SimulatorOptions, NodeOptions, SimStats, NodeStats, StartFailure, EventListener, DeliveryListener} from './types.js'
 
-export type CoreFactory<M, E, C = never> = (ctx: CoreContext & {restarts: number}) => Core<M, E, C>
-
-export interface SimulatorOptions {
-  /** One seed for the whole run: same seed, same inputs → the same run, byte for byte. */
-  seed: number | string
-  /** The default link between any two nodes. */
-  network?: LinkOptions
-  /** Record a line per delivery, event and fault in `trace` (for debugging and determinism tests). */
-  trace?: boolean
-}
-
-export interface SimStats {
-  /** Heap entries processed (including stale timers skipped), the simulator's unit of work. */
-  processed: number
-  delivered: number
-  /** Messages lost: random loss, partition, or the receiver down. */
-  dropped: number
-  duplicated: number
-  sentUdp: number
-  sentTcp: number
-  bytesUdp: number
-  bytesTcp: number
-}
-
-export interface NodeStats {
-  sentUdp: number
-  sentTcp: number
-  bytesUdp: number
-  bytesTcp: number
-  received: number
-}
-
-export type EventListener<E> = (now: number, node: NodeId, event: E) => void
-export type DeliveryListener<M> = (now: number, from: NodeId, to: NodeId, msg: M, channel: Channel) => void
-
-const START = 0
-const DELIVER = 1
-const TIMER = 2
-const CONTROL = 3
-const COMMAND = 4
-
-interface SimEvent extends Scheduled {
-  kind: number
-  slot: Slot | null
-  epoch: number
-  from: NodeId
-  msg: unknown
-  key: string
-  gen: number
-  udp: boolean
-  fn: (() => void) | null
-}
-
-interface Slot {
-  id: NodeId
-  status: NodeStatus
-  core: Core<unknown, unknown, unknown> | null
-  factory: CoreFactory<unknown, unknown, unknown>
-  /** Bumped on crash/restart: timers of an earlier life are discarded. */
-  epoch: number
-  timers: Map<string, number>
-  timerGen: number
-  /** Inputs held while paused (SIGSTOP), replayed in order on resume. */
-  deferred: SimEvent[]
-  /** Partition side; equal sides (0 = no partition) can talk. */
-  side: number
-  restarts: number
-  stats: NodeStats
-}
-
-export class Simulator<M, E, C = never> {
+export class Simulator<M, E, C = never> extends SimNodes<E> {
   /** A stream for scenario code (choosing victims, etc.), independent of node and network streams. */
   readonly random: Rng
-  readonly stats: SimStats = {processed: 0, delivered: 0, dropped: 0, duplicated: 0, sentUdp: 0, sentTcp: 0, bytesUdp: 0, bytesTcp: 0}
-  /** Filled when `trace: true`. */
-  readonly trace: string[] | undefined
-  private _now = 0
-  private readonly root: Rng
-  private readonly netRng: Rng
-  private readonly heap = new EventHeap<SimEvent>()
-  private readonly slots = new Map<NodeId, Slot>()
-  private readonly pool: SimEvent[] = []
-  private link: ResolvedLink
-  private readonly overrides = new Map<string, ResolvedLink>()
-  private readonly eventListeners: EventListener<E>[] = []
+  /** With `trace: true`, every trace record so far. */
+  readonly trace: TraceRecord[] | undefined
   private readonly deliveryListeners: DeliveryListener<M>[] = []
+  private readonly skew: ClockSkewOptions | undefined
 
   constructor(opts: SimulatorOptions) {
-    this.root = new Rng(opts.seed)
+    super(opts)
     this.random = this.root.fork('scenario')
-    this.netRng = this.root.fork('network')
-    this.link = resolveLink(opts.network, defaultLink)
-    this.trace = opts.trace ? [] : undefined
+    this.skew = opts.clocks
+    this.trace = this.memory
+    // Drawn once so that a bad option fails here, not at the first sync.
+    skewedClock(this.skew, () => new Rng(0))
   }
 
   get now(): number {
@@ -115,25 +48,39 @@ export class Simulator<M, E, C = never> {
 
   // ---- setup -------------------------------------------------------------------------------
 
-  /** Adds a node that starts at `at` (default now) with a fresh core from `factory`. */
-  addNode(id: NodeId, factory: CoreFactory<M, E, C>, at = this._now): void {
+  /**
+   * Adds a node that starts at `at` (default now): one core from `factory` (named `main`), or
+   * the cores of a composition, started in order, with `route` turning one core's events into
+   * another's commands.
+   */
+  addNode(id: NodeId, what: CoreFactory<M, E, C> | Composition, at = this._now, opts: NodeOptions = {}): void {
     if (this.slots.has(id)) throw new Error(`sim: node '${id}' already exists`)
+    const comp: Composition = typeof what === 'function' ? {cores: {[MAIN_CORE]: what}} : what
+    const names = Object.keys(comp.cores)
+    if (names.length === 0) throw new Error(`sim: node '${id}' runs no core`)
+    const cores = names.map((name, index): CoreSlot => ({name, index, factory: comp.cores[name]!, core: null, timers: new Map(), pending: [], lastWrite: 0, onBreak: false}))
     const slot: Slot = {
       id,
       status: 'pending',
-      core: null,
-      factory: factory as CoreFactory<unknown, unknown, unknown>,
+      cores,
+      byName: new Map(cores.map((c) => [c.name, c])),
+      route: comp.route ?? null,
       epoch: 0,
-      timers: new Map(),
       timerGen: 0,
       deferred: [],
       side: 0,
       restarts: 0,
       stats: {sentUdp: 0, sentTcp: 0, bytesUdp: 0, bytesTcp: 0, received: 0},
+      clock: opts.clock ? makeClock(opts.clock) : skewedClock(this.skew, () => this.root.fork(`clock:${id}`)),
+      lastLocal: -Infinity,
+      msgSeq: 0,
+      lc: 0,
+      disk: null,
+      syncing: false,
+      releaseOnResume: false,
     }
     this.slots.set(id, slot)
-    const ev = this.alloc(at, START, slot)
-    this.heap.push(ev)
+    this.heap.push(this.alloc(at, START, slot))
   }
 
   nodeIds(): NodeId[] {
@@ -144,13 +91,26 @@ export class Simulator<M, E, C = never> {
     return this.slotOf(id).status
   }
 
-  /** The node's current core (a new object after each restart), or undefined when not up/paused. */
-  core<T extends Core<M, E, C> = Core<M, E, C>>(id: NodeId): T | undefined {
-    return (this.slotOf(id).core ?? undefined) as T | undefined
+  /** A core of the node (the first when `name` is omitted; a new object after each restart), or undefined when down. */
+  core<T extends Core<M, E, C> = Core<M, E, C>>(id: NodeId, name?: string): T | undefined {
+    const s = this.slotOf(id)
+    const cs = name === undefined ? s.cores[0] : s.byName.get(name)
+    return (cs?.core ?? undefined) as T | undefined
+  }
+
+  /** The node's clock reading at the current global time. */
+  localTime(id: NodeId): number {
+    const s = this.slotOf(id)
+    return this._now * s.clock.rate + s.clock.offset
   }
 
   nodeStats(id: NodeId): NodeStats {
     return this.slotOf(id).stats
+  }
+
+  /** The node's disk (null until one of its cores first persisted). For inspection. */
+  disk(id: NodeId): SimDisk | null {
+    return this.slotOf(id).disk
   }
 
   onEvent(fn: EventListener<E>): void {
@@ -182,7 +142,11 @@ export class Simulator<M, E, C = never> {
     this.heap.push(ev)
   }
 
-  /** The node stops dead: its core, pending timers and held inputs are discarded; messages to it are lost. */
+  /**
+   * The node stops dead (power loss): its cores, pending timers, held inputs and unreleased
+   * outputs are discarded, unsynced records are lost (the first maybe torn), its streams break,
+   * and messages to it are lost.
+   */
   crash(id: NodeId, at = this._now): void {
     this.at(at, () => this.doCrash(this.slotOf(id)))
   }
@@ -191,10 +155,9 @@ export class Simulator<M, E, C = never> {
   pause(id: NodeId, at = this._now): void {
     this.at(at, () => {
       const s = this.slotOf(id)
-      if (s.status === 'up') {
-        s.status = 'paused'
-        this.log(`${this._now} ${id} !pause`)
-      }
+      if (s.status !== 'up') return
+      s.status = 'paused'
+      this.tracer?.record({k: 'fault', t: this._now, fault: 'pause', node: id})
     })
   }
 
@@ -204,7 +167,11 @@ export class Simulator<M, E, C = never> {
       const s = this.slotOf(id)
       if (s.status !== 'paused') return
       s.status = 'up'
-      this.log(`${this._now} ${id} !resume`)
+      this.tracer?.record({k: 'fault', t: this._now, fault: 'resume', node: id})
+      if (s.releaseOnResume) {
+        s.releaseOnResume = false
+        this.afterSync(s)
+      }
       const held = s.deferred
       s.deferred = []
       for (const ev of held) {
@@ -214,7 +181,7 @@ export class Simulator<M, E, C = never> {
     })
   }
 
-  /** A fresh core with the same id (crashing the old one first if it is still running). */
+  /** Fresh cores with the same id, handed what their logs hold (crashing the old ones first if still running). */
   restart(id: NodeId, at = this._now): void {
     this.at(at, () => {
       const s = this.slotOf(id)
@@ -225,8 +192,9 @@ export class Simulator<M, E, C = never> {
   }
 
   /**
-   * Splits the network into sides: nodes on different sides cannot exchange anything (also
-   * messages already in flight are lost on arrival). Nodes in no listed group form one more side.
+   * Splits the network into sides: nodes on different sides cannot exchange anything (messages
+   * already in flight are lost on arrival; streams between sides break). Nodes in no listed
+   * group form one more side.
    */
   partition(groups: NodeId[][], at = this._now): void {
     this.at(at, () => {
@@ -235,22 +203,55 @@ export class Simulator<M, E, C = never> {
       groups.forEach((g, i) => {
         for (const id of g) this.slotOf(id).side = i + 1
       })
-      this.log(`${this._now} !partition ${groups.map((g) => g.join(',')).join(' | ')}`)
+      this.tracer?.record({k: 'fault', t: this._now, fault: 'partition', sides: groups.map((g) => [...g])})
+      if (this.streams.size > 0) for (const c of [...this.streams.values()]) if (!c.broken && c.a.side !== c.b.side) this.breakConn(c, 'partition')
     })
   }
 
   heal(at = this._now): void {
     this.at(at, () => {
       for (const s of this.slots.values()) s.side = 0
-      this.log(`${this._now} !heal`)
+      this.tracer?.record({k: 'fault', t: this._now, fault: 'heal'})
     })
   }
 
-  /** Hands the node's core a local command at `at` (ignored if the node is not up then). */
-  command(id: NodeId, cmd: C, at = this._now): void {
+  /** Breaks the streams between `a` and `b` (of `core`, or of every core), as a cut connection would. */
+  breakStreams(a: NodeId, b: NodeId, core?: string, at = this._now): void {
+    this.at(at, () => {
+      for (const c of [...this.streams.values()]) {
+        if (c.broken || (core !== undefined && c.core !== core)) continue
+        if ((c.a.id === a && c.b.id === b) || (c.a.id === b && c.b.id === a)) this.breakConn(c, 'fault')
+      }
+    })
+  }
+
+  /**
+   * Flips a byte of one synced record on the node's disk (of `core`, or of any core), chosen by
+   * the disk's seeded stream. The node refuses its next start. Nothing happens when the disk
+   * holds no synced record.
+   */
+  corrupt(id: NodeId, opts: {core?: string; at?: number} = {}): void {
+    this.at(opts.at ?? this._now, () => {
+      const s = this.slotOf(id)
+      const hit = this.diskOf(s).corrupt(opts.core)
+      if (hit) this.tracer?.record({k: 'fault', t: this._now, fault: 'corrupt', node: id, core: hit.core, record: hit.record})
+    })
+  }
+
+  /** Replaces the node's disk with an empty one (of `core` only, when given): the operator's way out of a corrupt log. */
+  wipeDisk(id: NodeId, core?: string, at = this._now): void {
+    this.at(at, () => this.slotOf(id).disk?.wipe(core))
+  }
+
+  /** Hands a core of the node (the first when `core` is omitted) a local command at `at` (ignored if the node is not up then). */
+  command(id: NodeId, cmd: C, at = this._now, core?: string): void {
     const slot = this.slotOf(id)
+    const cs = core === undefined ? slot.cores[0]! : slot.byName.get(core)
+    if (!cs) throw new Error(`sim: node '${id}' runs no core '${core}'`)
     const ev = this.alloc(at, COMMAND, slot)
     ev.msg = cmd
+    ev.ci = cs.index
+    ev.epoch = 0
     this.heap.push(ev)
   }
 
@@ -276,32 +277,41 @@ export class Simulator<M, E, C = never> {
     return this.runUntil(this._now + ms)
   }
 
-  // ---- internals ---------------------------------------------------------------------------
+  /** Ids (`from:seq`) of messages sent and neither delivered nor dropped yet: in flight, or held by a paused node. */
+  inFlight(): string[] {
+    const ids: string[] = []
+    const add = (ev: SimEvent) => ev.kind === DELIVER && ids.push(`${ev.from}:${ev.mid}`)
+    for (const ev of this.heap.items()) add(ev)
+    for (const s of this.slots.values()) for (const ev of s.deferred) add(ev)
+    return ids.sort()
+  }
+
+  // ---- internals: inputs ---------------------------------------------------------------------
 
   private dispatch(ev: SimEvent): void {
     switch (ev.kind) {
       case DELIVER: {
         const s = ev.slot!
         if (s.status === 'paused') return void s.deferred.push(ev)
-        if (s.status !== 'up' || this.cut(ev.from, s)) {
-          this.stats.dropped++
-          break
-        }
-        this.stats.delivered++
-        s.stats.received++
-        const msg = ev.msg as M
-        if (this.trace) this.log(`${this._now} ${ev.from}>${s.id} ${JSON.stringify(msg)}`)
-        for (const l of this.deliveryListeners) l(this._now, ev.from, s.id, msg, ev.udp ? 'datagram' : 'stream')
-        this.apply(s, s.core!.receive(ev.from, msg, this._now))
+        const conn = ev.conn
+        if (conn !== null && conn.broken) this.drop(ev, s, 'stream-broken')
+        else if (s.status !== 'up' || ev.ci < 0) this.drop(ev, s, 'receiver-down')
+        else if (this.cut(ev.from, s)) this.drop(ev, s, 'partition')
+        else if (conn !== null && !this.inOrder(ev, conn, s)) return
+        else this.deliver(ev, s)
         break
       }
       case TIMER: {
         const s = ev.slot!
         if (s.epoch !== ev.epoch) break
         if (s.status === 'paused') return void s.deferred.push(ev)
-        if (s.status !== 'up' || s.timers.get(ev.key) !== ev.gen) break
-        s.timers.delete(ev.key)
-        this.apply(s, s.core!.tick(ev.key, this._now))
+        const cs = s.cores[ev.ci]!
+        if (s.status !== 'up' || cs.timers.get(ev.key) !== ev.gen) break
+        cs.timers.delete(ev.key)
+        let now = this.local(s)
+        if (now < ev.lat) now = s.lastLocal = ev.lat
+        if (this.tracer !== null) this.tracer.record({k: 'timer', t: this._now, lt: now, node: s.id, core: cs.name, key: ev.key})
+        this.apply(s, cs, cs.core!.tick(ev.key, now))
         break
       }
       case START:
@@ -310,139 +320,99 @@ export class Simulator<M, E, C = never> {
       case COMMAND: {
         const s = ev.slot!
         if (s.status === 'paused') return void s.deferred.push(ev)
-        if (s.status === 'up' && s.core!.command) {
-          this.log(`${this._now} ${s.id} !command ${JSON.stringify(ev.msg)}`)
-          this.apply(s, s.core!.command(ev.msg, this._now))
+        if (ev.epoch !== 0 && ev.epoch !== s.epoch) break
+        const cs = s.cores[ev.ci]!
+        if (s.status === 'up' && cs.core!.command) {
+          const now = this.local(s)
+          if (this.tracer !== null) this.tracer.record(ev.key === '' ? {k: 'command', t: this._now, lt: now, node: s.id, core: cs.name, cmd: ev.msg} : {k: 'command', t: this._now, lt: now, node: s.id, core: cs.name, from: ev.key, cmd: ev.msg})
+          this.apply(s, cs, cs.core!.command(ev.msg, now))
         }
         break
       }
       case CONTROL:
         ev.fn!()
         break
+      case SYNC: {
+        const s = ev.slot!
+        if (s.epoch !== ev.epoch) break
+        if (s.status === 'paused') return void s.deferred.push(ev)
+        const d = s.disk!
+        const latency = d.syncLatency()
+        const done = this.alloc(this._now + latency, SYNCED, s)
+        done.epoch = s.epoch
+        done.gen = d.written
+        done.lat = latency
+        this.heap.push(done)
+        break
+      }
+      case SYNCED: {
+        const s = ev.slot!
+        if (s.epoch !== ev.epoch) break
+        const n = s.disk!.completeSync(ev.gen)
+        this.stats.syncs++
+        s.syncing = false
+        if (this.tracer !== null) this.tracer.record({k: 'synced', t: this._now, node: s.id, upTo: ev.gen, records: n, latency: ev.lat})
+        // The disk finished while the process was stopped: it acts on it when resumed.
+        if (s.status === 'paused') s.releaseOnResume = true
+        else this.afterSync(s)
+        break
+      }
+      case BROKEN: {
+        const s = ev.slot!
+        if (s.epoch !== ev.epoch) break
+        if (s.status === 'paused') return void s.deferred.push(ev)
+        const c = ev.conn!
+        const peer = c.a === s ? c.b.id : c.a.id
+        if (c.a === s) c.toldA = true
+        else c.toldB = true
+        this.streams.settle(c)
+        const cs = s.cores[ev.ci]!
+        const now = this.local(s)
+        if (this.tracer !== null) this.tracer.record({k: 'stream-broken', t: this._now, lt: now, node: s.id, peer, core: cs.name, conn: c.id})
+        if (s.status === 'up' && cs.core!.streamBroken) this.apply(s, cs, cs.core!.streamBroken(peer, now))
+        break
+      }
     }
     this.release(ev)
   }
 
-  private doStart(s: Slot): void {
-    s.epoch++
-    s.status = 'up'
-    s.timers.clear()
-    s.deferred = []
-    s.core = s.factory({id: s.id, random: this.root.fork(`node:${s.id}#${s.restarts}`), now: this._now, restarts: s.restarts})
-    this.log(`${this._now} ${s.id} !start ${s.restarts}`)
-    this.apply(s, s.core.start(this._now))
-  }
-
-  private doCrash(s: Slot): void {
-    if (s.status !== 'up' && s.status !== 'paused') return
-    s.epoch++
-    s.status = 'crashed'
-    s.core = null
-    s.timers.clear()
-    for (const ev of s.deferred) this.release(ev)
-    s.deferred = []
-    this.log(`${this._now} ${s.id} !crash`)
-  }
-
-  private apply(s: Slot, out: Output<unknown, unknown>): void {
-    const now = this._now
-    for (let i = 0; i < out.cancel.length; i++) s.timers.delete(out.cancel[i]!)
-    for (let i = 0; i < out.timers.length; i++) {
-      const t = out.timers[i]!
-      const gen = ++s.timerGen
-      s.timers.set(t.key, gen)
-      const ev = this.alloc(t.at > now ? t.at : now, TIMER, s)
-      ev.epoch = s.epoch
-      ev.key = t.key
-      ev.gen = gen
+  /**
+   * A stream message is delivered only after every earlier one of its direction. Arrival times
+   * already keep that order; this guard covers the one case they cannot: messages held by a
+   * paused node are replayed at the resume instant, after anything already due then. A message
+   * that comes too early goes back into the heap at the same instant, behind its predecessor.
+   */
+  private inOrder(ev: SimEvent, c: Conn<Slot>, s: Slot): boolean {
+    const toA = c.a === s
+    const next = (toA ? c.deliveredBA : c.deliveredAB) + 1
+    if (ev.gen > next) {
       this.heap.push(ev)
+      return false
     }
-    for (let i = 0; i < out.send.length; i++) {
-      const env = out.send[i]!
-      this.transmit(s, env.to, env.msg, env.channel !== 'stream', env.bytes ?? 0)
-    }
-    if (out.events.length > 0) {
-      for (let i = 0; i < out.events.length; i++) {
-        const e = out.events[i] as E
-        if (this.trace) this.log(`${now} ${s.id} ${JSON.stringify(e)}`)
-        for (const l of this.eventListeners) l(now, s.id, e)
-      }
-    }
+    if (toA) c.deliveredBA = ev.gen
+    else c.deliveredAB = ev.gen
+    return true
   }
 
-  private transmit(from: Slot, to: NodeId, msg: unknown, udp: boolean, bytes: number): void {
-    const st = this.stats
-    if (udp) {
-      st.sentUdp++
-      st.bytesUdp += bytes
-      from.stats.sentUdp++
-      from.stats.bytesUdp += bytes
-    } else {
-      st.sentTcp++
-      st.bytesTcp += bytes
-      from.stats.sentTcp++
-      from.stats.bytesTcp += bytes
+  private deliver(ev: SimEvent, s: Slot): void {
+    this.stats.delivered++
+    s.stats.received++
+    s.lc = (ev.lc > s.lc ? ev.lc : s.lc) + 1
+    const cs = s.cores[ev.ci]!
+    const msg = ev.msg as M
+    const now = this.local(s)
+    if (this.tracer !== null) {
+      const r: TraceRecord = {k: 'deliver', t: this._now, lt: now, node: s.id, core: cs.name, id: `${ev.from}:${ev.mid}`, from: ev.from, ch: ev.udp ? 'datagram' : 'stream', lc: s.lc}
+      if (ev.dup) r.dup = true
+      this.tracer.record(r)
     }
-    const target = this.slots.get(to)
-    if (target === undefined || from.side !== target.side) {
-      st.dropped++
-      return
-    }
-    const link = this.overrides.size > 0 ? (this.overrides.get(from.id + '\u0000' + to) ?? this.link) : this.link
-    const rng = this.netRng
-    if (udp && link.loss > 0 && rng.next() < link.loss) {
-      st.dropped++
-      return
-    }
-    this.schedule(from.id, target, msg, udp, this._now + sampleDelay(link, rng))
-    if (udp && link.duplicate > 0 && rng.next() < link.duplicate) {
-      st.duplicated++
-      this.schedule(from.id, target, msg, udp, this._now + sampleDelay(link, rng))
-    }
-  }
-
-  private schedule(from: NodeId, to: Slot, msg: unknown, udp: boolean, at: number): void {
-    const ev = this.alloc(at, DELIVER, to)
-    ev.from = from
-    ev.msg = msg
-    ev.udp = udp
-    this.heap.push(ev)
-  }
-
-  /** True when a partition separates `from` and `to` now. */
-  private cut(from: NodeId, to: Slot): boolean {
-    if (to.side === 0) return false
-    const f = this.slots.get(from)
-    return f !== undefined && f.side !== to.side
+    for (const l of this.deliveryListeners) l(this._now, ev.from, s.id, msg, ev.udp ? 'datagram' : 'stream', cs.name)
+    this.apply(s, cs, cs.core!.receive(ev.from, msg, now))
   }
 
   private slotOf(id: NodeId): Slot {
     const s = this.slots.get(id)
     if (!s) throw new Error(`sim: unknown node '${id}'`)
     return s
-  }
-
-  private alloc(at: number, kind: number, slot: Slot | null): SimEvent {
-    const ev = this.pool.pop()
-    if (ev !== undefined) {
-      ev.at = at
-      ev.kind = kind
-      ev.slot = slot
-      return ev
-    }
-    return {at, seq: 0, kind, slot, epoch: 0, from: '', msg: undefined, key: '', gen: 0, udp: true, fn: null}
-  }
-
-  private release(ev: SimEvent): void {
-    ev.slot = null
-    ev.msg = undefined
-    ev.fn = null
-    ev.from = ''
-    ev.key = ''
-    this.pool.push(ev)
-  }
-
-  private log(line: string): void {
-    if (this.trace) this.trace.push(line)
   }
 }

@@ -49,7 +49,7 @@ function swimRun(seed: number) {
   sim.resume('n4', 7_000)
   sim.restart('n3', 12_000)
   sim.runUntil(20_000)
-  return sim.trace!.join('\n')
+  return sim.trace!.map((r) => JSON.stringify(r)).join('\n')
 }
 
 describe('simulator determinism', () => {

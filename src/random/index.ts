@@ -1,7 +1,8 @@
 import type {Random} from '../core/index.js'
 
 /**
- * Seeded pseudo-random numbers for the simulator: sfc32 (Chris Doty-Humphrey's Small Fast
+ * Seeded pseudo-random numbers for every host (the simulator, the node runtime) and for the
+ * simulator's fault and disk models: sfc32 (Chris Doty-Humphrey's Small Fast
  * Counting generator, 128-bit state, passes PractRand) seeded through splitmix32 so that nearby
  * seeds give unrelated streams. Child streams (one per node, one for the network) are derived
  * from the parent's seed and a label, never from the parent's position, so adding a node or a
@@ -87,6 +88,13 @@ export class Rng implements Random {
   /** Exponentially distributed with the given mean. */
   exponential(mean: number): number {
     return -mean * Math.log(1 - this.next())
+  }
+
+  /** Standard normal (mean 0, standard deviation 1), by the Box–Muller transform: two draws. */
+  normal(): number {
+    const u = 1 - this.next()
+    const v = this.next()
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v)
   }
 
   /** An independent stream named `label`, derived from this stream's seed. */
