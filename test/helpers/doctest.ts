@@ -99,7 +99,7 @@ export function normalise(line: string): string {
     .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
     .replace(/(^|[\s'"(=])\/[^\s'"),]*/g, '$1<path>')
     .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b/g, '#')
-    .replace(/\d+(?:[.:]\d+)*(?:ms|s|m|h|x|%)?/g, '#')
+    .replace(/\d+(?:[.:,]\d+)*(?:ms|s|m|h|x|%|k|M|G|B|KiB|MiB|GiB)?/g, '#')
     .replace(/#+/g, '#')
     .replace(/\s+/g, ' ')
     .trim()
