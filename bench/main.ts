@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   transport: async () => (await import('./transport.js')).default,
   startup: async () => (await import('./startup.js')).default,
   gossip: async () => (await import('./gossip.js')).default,
+  check: async () => (await import('./check.js')).default,
 }
 
 async function main(argv: string[]): Promise<number> {
