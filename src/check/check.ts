@@ -141,7 +141,8 @@ export class HistoryCheck {
     const model = s.problem.model
     const base = {key: p.key, ops: p.ops, roles: p.roles, initialState: model.describeState(model.init), steps: s.steps, configurations: s.configurations}
     if (status === 'linearizable') {
-      return {...base, status: 'linearizable', order: replay(model, s.order().map((i) => kept(p)[i]!), p)}
+      const idx = kept(p)
+      return {...base, status: 'linearizable', order: replay(model, s.order().map((i) => idx[i]!), p)}
     }
     return {...base, status: 'not linearizable', failure: explainFailure(this.spec, p.ops, p.roles, s, p.key)}
   }

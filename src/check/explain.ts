@@ -1,7 +1,7 @@
 import type {Step} from './check.js'
-import {effectiveOutcome, linesOf, type Op} from './history.js'
+import {linesOf, type Op} from './history.js'
 import type {ModelSpec, Role} from './model.js'
-import {Search} from './search.js'
+import type {Search} from './search.js'
 import {show, type Value} from './values.js'
 
 /**
@@ -15,8 +15,8 @@ import {show, type Value} from './values.js'
  *   produced it: the search's frontier, so every order was considered, not a sample;
  * - the *window*: the blocked operation, the operations that produced those states, and every
  *   operation overlapping the span from the earliest of them to the blocked one's completion;
- * - a longest linearizable prefix, with the state after each step (a second, smaller search
- *   over the history cut at that completion, where operations still running become unknown).
+ * - a longest linearizable prefix, with the state after each step: the search's stack when it
+ *   first reached that completion with everything before it placed.
  */
 export interface FrontierState {
   state: string
@@ -31,8 +31,8 @@ export interface Failure {
   states: FrontierState[]
   /** Indices into the partition's ops, in invocation order. */
   window: number[]
-  /** A longest linearizable prefix, or undefined if finding it ran out of its step budget. */
-  prefix?: Step[]
+  /** A longest linearizable prefix: every operation that completed before the blocked one, and some concurrent ones. */
+  prefix: Step[]
   /** Sentences, in order. */
   explanation: string[]
 }
@@ -85,7 +85,12 @@ export function explainFailure(spec: ModelSpec, ops: Op[], roles: Role[], search
     }
   }
 
-  return {op: x, states, window, prefix: longestPrefix(spec, ops, roles, search), explanation}
+  let state = model.init
+  const prefix = search.prefixOrder().map((k) => {
+    state = model.step(state, k)
+    return {op: keptIdx[k]!, state: model.describeState(state), stateJson: model.stateJson(state)}
+  })
+  return {op: x, states, window, prefix, explanation}
 }
 
 function relation(p: Op, x: Op): string {
@@ -97,38 +102,4 @@ function relation(p: Op, x: Op): string {
 
 function joinOr(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? 'nothing') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`
-}
-
-/**
- * The history cut at the blocked operation's completion: operations that completed before it keep
- * their outcome, those still running become unknown (reads and failed cas among them, which
- * change nothing, are left out), later ones are gone. Its linearization is a longest linearizable prefix of the original.
- */
-function longestPrefix(spec: ModelSpec, ops: Op[], roles: Role[], search: Search): Step[] | undefined {
-  const cut = search.frontierEvent
-  const idx: number[] = []
-  const subOps: Op[] = []
-  const subRoles: Role[] = []
-  ops.forEach((o, i) => {
-    const r = roles[i]!
-    if (r === 'dropped' || o.invoke >= cut) return
-    if (r === 'required' && o.complete < cut) {
-      subOps.push(o)
-      subRoles.push(r)
-    } else if (!spec.readOnly(o.f) && effectiveOutcome(o) !== 'fail') {
-      // Still running at the cut and able to change the state: it may or may not have taken effect.
-      // (A failed cas still running changes nothing either way: left out.)
-      subOps.push({...o, outcome: 'info', timedOut: false, complete: -1, completeLine: -1})
-      subRoles.push('optional')
-    } else return
-    idx.push(i)
-  })
-  const model = spec.compile(subOps, subRoles)
-  const s = new Search({ops: subOps, roles: subRoles, model})
-  if (s.run(Math.max(1_000_000, 4 * search.steps)) !== 'linearizable') return undefined
-  let state = model.init
-  return s.order().map((k) => {
-    state = model.step(state, k)
-    return {op: idx[k]!, state: model.describeState(state), stateJson: model.stateJson(state)}
-  })
 }

@@ -23,6 +23,8 @@ class RegisterModel implements CompiledModel {
     private readonly a: Int32Array,
     private readonly b: Int32Array,
     readonly observer: Uint8Array,
+    readonly overwrites: Uint8Array,
+    readonly singleState: Uint8Array,
     private readonly values: Value[],
   ) {}
 
@@ -78,6 +80,8 @@ export function registerSpec(name: Extract<ModelName, 'register' | 'cas-register
       const a = new Int32Array(n)
       const b = new Int32Array(n)
       const observer = new Uint8Array(n)
+      const overwrites = new Uint8Array(n)
+      const singleState = new Uint8Array(n)
       const values = new Interner()
       values.id('nil', null)
       const id = (v: Value) => values.id(canonical(v), v)
@@ -88,22 +92,27 @@ export function registerSpec(name: Extract<ModelName, 'register' | 'cas-register
           kind[i] = READ
           a[i] = id(op.output)
           observer[i] = 1
+          singleState[i] = 1
         } else if (op.f === 'write') {
           kind[i] = WRITE
           a[i] = id(op.input)
+          overwrites[i] = 1
         } else {
           const [e, nv] = casArgs(op)
           a[i] = id(e)
           b[i] = id(nv)
           if (optional) kind[i] = CAS_MAYBE
-          else if (effectiveOutcome(op) === 'ok') kind[i] = CAS_OK
+          else if (effectiveOutcome(op) === 'ok') {
+            kind[i] = CAS_OK
+            singleState[i] = 1
+          }
           else {
             kind[i] = CAS_FAIL
             observer[i] = 1
           }
         }
       }
-      return new RegisterModel(kind, a, b, observer, values.values)
+      return new RegisterModel(kind, a, b, observer, overwrites, singleState, values.values)
     },
     describe(op) {
       const outcome = effectiveOutcome(op)

@@ -9,6 +9,10 @@ import {canonical, isSet, show, toJson, type Value} from './values.js'
  */
 class SetModel implements CompiledModel {
   readonly init = 0
+  /** Adds never erase what came before. */
+  readonly overwrites: Uint8Array
+  /** Reads fit exactly one state. */
+  readonly singleState: Uint8Array
   /** State number → its sorted elements. */
   private readonly states: number[][] = [[]]
   private readonly ids = new Map<string, number>([['', 0]])
@@ -22,6 +26,8 @@ class SetModel implements CompiledModel {
     private readonly elements: Value[],
     readSets: number[][],
   ) {
+    this.overwrites = new Uint8Array(isAdd.length)
+    this.singleState = observer
     for (let i = 0; i < isAdd.length; i++) if (!isAdd[i]) this.arg[i] = this.stateOf(readSets[i]!)
   }
 

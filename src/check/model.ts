@@ -17,6 +17,13 @@ export interface CompiledModel {
    * the alternatives; see Search).
    */
   readonly observer: Uint8Array
+  /**
+   * 1 for operations whose outcome does not depend on the state and that erase it (a register's
+   * write): whatever took effect just before one of them made no difference.
+   */
+  readonly overwrites: Uint8Array
+  /** 1 for operations that can take effect in at most one state (a read, a successful cas). */
+  readonly singleState: Uint8Array
   /** Identical optional operations have equal signatures (for the symmetry reduction). */
   signature(op: number): string
   /** The state as people read it: `3`, `null`, `{1, 2}`. */

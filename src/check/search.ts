@@ -23,6 +23,11 @@ import type {CompiledModel, Role} from './model.js'
  *   lacks.
  * - Symmetry: of several identical optional operations (write 3, unknown; write 3, unknown) only the
  *   earliest not yet linearized is tried; the others are interchangeable with it.
+ * - Optional operations only where needed: right after a run of optional operations, an
+ *   operation that overwrites the state (a write) is not taken, since it erases the run, nor is a
+ *   required one that already fit the state before the run and fits a single state (a read, a
+ *   successful cas): leaving the run out, or taking the operation first, does as well with fewer
+ *   operations used up. So an unknown operation is tried only just before one that needs it.
  * - Observers first: when a required read (or failed cas) can take effect in the current state, it
  *   is taken now and the configuration's alternatives are not tried: moving an operation that
  *   changes nothing to the earliest point where it fits keeps every order valid (Lowe 2017, §5).
@@ -81,17 +86,26 @@ export class Search {
   private readonly prev: Int32Array
   private readonly words: Uint32Array
   private readonly detWords: number
-  private readonly memo = new ConfigurationSet()
+  private readonly memo: ConfigurationSet
   private readonly stEntry: Int32Array
   private readonly stState: Int32Array
   private readonly stWriter: Int32Array
   private readonly stForced: Uint8Array
+  private readonly stChain: Int32Array
+  /** The stack when the frontier last moved forward: a longest linearizable prefix. */
+  private readonly best: Int32Array
+  private bestLen = 0
+  /** best[0..bestValid) equals the stack's bottom: only the rest is copied on the next save. */
+  private bestValid = 0
+  /** R's words from `lo` (the first not all ones) to `hi` (past the last not zero), within the required part. */
   private lo = 0
   private hi = 0
   private h1 = 0
   private h2 = 0
   private state: number
   private writer = -1
+  /** The state before the optional operations linearized last (−1 when the last one is required). */
+  private chainState = -1
   private entry = HEAD
   private sp = 0
   private mode = FRESH
@@ -114,7 +128,9 @@ export class Search {
     this.detWords = Math.max(1, Math.ceil(required.length / 32))
     const optBase = this.detWords * 32
     optional.forEach((op, k) => (this.bitOf[op] = optBase + k))
-    this.words = new Uint32Array(this.detWords + Math.ceil(optional.length / 32) + 1)
+    const optWords = Math.ceil(optional.length / 32)
+    this.words = new Uint32Array(this.detWords + optWords)
+    this.memo = new ConfigurationSet(optWords)
     this.optional = new Uint8Array(n)
     this.twin = new Int32Array(n).fill(-1)
     const lastBySignature = new Map<string, number>()
@@ -125,9 +141,10 @@ export class Search {
       if (prevTwin !== undefined) this.twin[op] = prevTwin
       lastBySignature.set(sig, op)
     }
+    // Zobrist keys of required operations; optional ones are not hashed (see ConfigurationSet).
     this.zA = new Int32Array(n)
     this.zB = new Int32Array(n)
-    for (let i = 0; i < n; i++) {
+    for (const i of required) {
       this.zA[i] = mix32(2 * this.bitOf[i]! + 1)
       this.zB[i] = mix32(2 * this.bitOf[i]! + 2 + 0x5bd1e995)
     }
@@ -166,12 +183,14 @@ export class Search {
     this.stState = new Int32Array(n + 1)
     this.stWriter = new Int32Array(n + 1)
     this.stForced = new Uint8Array(n + 1)
+    this.stChain = new Int32Array(n + 1)
+    this.best = new Int32Array(n + 1)
     if (this.remaining === 0) this.status = 'linearizable'
   }
 
   /** Configurations remembered so far. */
   get configurations(): number {
-    return this.memo.size
+    return this.memo.configurations
   }
 
   get memoBytes(): number {
@@ -185,11 +204,23 @@ export class Search {
     return out
   }
 
+  /**
+   * The operations of a longest linearizable prefix, in order: the stack of the configuration that
+   * reached the frontier (every operation that completed before the blocked one, and whichever
+   * concurrent ones it took).
+   */
+  prefixOrder(): number[] {
+    const out: number[] = []
+    for (let i = 0; i < this.bestLen; i++) out.push(this.entryOp[this.best[i]!]!)
+    return out
+  }
+
   /** Runs at most `maxSteps` iterations; returns the status (still `running` if out of steps). */
   run(maxSteps = Infinity): SearchStatus {
     if (this.status !== 'running') return this.status
     const {next, isRet, entryOp, model} = this
     const observer = model.observer
+    const overwrites = model.overwrites
     const optional = this.optional
     const twin = this.twin
     const limit = this.steps + maxSteps
@@ -225,7 +256,7 @@ export class Search {
           continue
         }
         const op = entryOp[entry]!
-        if (observer[op] === 0 || optional[op] === 1) {
+        if ((observer[op] === 0 || optional[op] === 1) && (optional[op] === 0 ? this.chainState < 0 || !this.needless(op) : overwrites[op] === 0 || this.chainState < 0)) {
           const state = this.state
           const ns = model.step(state, op)
           if (ns >= 0 && (optional[op] === 0 || (ns !== state && (twin[op]! < 0 || this.has(twin[op]!))))) {
@@ -260,6 +291,16 @@ export class Search {
     return status
   }
 
+  /**
+   * Whether required `op`, about to follow a run of optional operations, did not need them: it
+   * fits the state before the run and either erases the state or fits one state only. Then
+   * leaving the run out (or taking `op` before it) reaches a configuration that subsumes this one.
+   */
+  private needless(op: number): boolean {
+    const m = this.model
+    return (m.overwrites[op] === 1 || m.singleState[op] === 1) && m.step(this.chainState, op) >= 0
+  }
+
   private has(op: number): boolean {
     const b = this.bitOf[op]!
     return (this.words[b >>> 5]! & (1 << (b & 31))) !== 0
@@ -273,10 +314,10 @@ export class Search {
     words[w] = words[w]! | (1 << (b & 31))
     let lo = this.lo
     if (w === lo) while (lo < this.detWords && words[lo] === 0xffffffff) lo++
-    const hi = Math.max(this.hi, w + 1)
+    const hi = w < this.detWords ? Math.max(this.hi, w + 1) : this.hi
     const h1 = this.h1 ^ this.zA[op]!
     const h2 = this.h2 ^ this.zB[op]!
-    if (!this.memo.add(words, lo, Math.max(lo, hi), h1, h2, ns)) {
+    if (!this.memo.add(words, lo, Math.max(lo, hi), this.detWords, h1, h2, ns)) {
       words[w] = words[w]! & ~(1 << (b & 31))
       return false
     }
@@ -289,7 +330,9 @@ export class Search {
     this.stState[sp] = this.state
     this.stWriter[sp] = this.writer
     this.stForced[sp] = forced
+    this.stChain[sp] = this.chainState
     this.sp = sp + 1
+    this.chainState = this.optional[op] === 1 ? (this.chainState < 0 ? this.state : this.chainState) : -1
     if (ns !== this.state) this.writer = op
     this.state = ns
     // Lift the call and its return out of the list.
@@ -308,6 +351,7 @@ export class Search {
   /** Undoes the top of the stack; returns its call entry. */
   private pop(): number {
     const sp = --this.sp
+    if (sp < this.bestValid) this.bestValid = sp
     const e = this.stEntry[sp]!
     const op = this.entryOp[e]!
     const {next, prev, words} = this
@@ -328,6 +372,7 @@ export class Search {
     this.h2 ^= this.zB[op]!
     this.state = this.stState[sp]!
     this.writer = this.stWriter[sp]!
+    this.chainState = this.stChain[sp]!
     return e
   }
 
@@ -338,6 +383,8 @@ export class Search {
       this.frontierEvent = ev
       this.frontierOp = this.entryOp[r]!
       this.frontierStates.clear()
+      for (let i = this.bestValid; i < this.sp; i++) this.best[i] = this.stEntry[i]!
+      this.bestLen = this.bestValid = this.sp
     }
     let writers = this.frontierStates.get(this.state)
     if (!writers) {

@@ -60,3 +60,44 @@ function orders(left: Op[], done: Op[], s: State, model: Model): boolean {
   }
   return false
 }
+
+/** Whether `order` is a valid sequential order of those operations: real-time respected, each legal. */
+export function validOrder(order: Op[], model: Model = 'cas-register'): boolean {
+  let s: State | undefined = model === 'set' ? '' : 'nil'
+  for (let i = 0; i < order.length; i++) {
+    const o = order[i]!
+    // Nothing later in the order may have completed (with a known outcome) before o was called.
+    if (order.slice(i + 1).some((b) => !unknown(b) && b.complete >= 0 && b.complete < o.invoke)) return false
+    s = apply(model, s, o)
+    if (s === undefined) return false
+  }
+  return true
+}
+
+/**
+ * The same definition, searched with a plain memo of (operations placed, state) and no other
+ * shortcut: exact, and fast enough for histories of 20–30 operations, where trying every order
+ * is not.
+ */
+export function memoLinearizable(ops: Op[], model: Model = 'cas-register'): boolean {
+  const cand = ops.filter((o) => (o.outcome === 'ok' && !o.timedOut) || (o.f === 'cas' && o.outcome === 'fail' && !o.timedOut) || (unknown(o) && o.f !== 'read'))
+  if (cand.length > 30) throw new Error('memoLinearizable: too many operations')
+  const required = cand.map((o) => !unknown(o))
+  const all = cand.reduce((m, o, i) => (required[i] ? m | (1 << i) : m), 0)
+  const seen = new Set<string>()
+  const go = (placed: number, s: State): boolean => {
+    if ((placed & all) === all) return true
+    const key = `${placed} ${s}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    for (let i = 0; i < cand.length; i++) {
+      if (placed & (1 << i)) continue
+      const o = cand[i]!
+      if (cand.some((a, j) => required[j] && !(placed & (1 << j)) && a.complete >= 0 && a.complete < o.invoke)) continue
+      const next = apply(model, s, o)
+      if (next !== undefined && go(placed | (1 << i), next)) return true
+    }
+    return false
+  }
+  return go(0, model === 'set' ? '' : 'nil')
+}

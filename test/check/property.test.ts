@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {checkHistory, pairOperations, type Op} from '../../src/check/index.js'
-import {bruteLinearizable} from './brute.js'
+import {bruteLinearizable, memoLinearizable, validOrder} from './brute.js'
 import {actions, generate} from './generate.js'
 
 /**
@@ -42,6 +42,23 @@ describe('the search agrees with brute force on random small histories', () => {
     )
   })
 
+  it('on longer histories (up to 24 operations, 5 processes), the same verdicts as a plain memoized search', () => {
+    const seen = {linearizable: 0, 'not linearizable': 0}
+    for (const model of ['cas-register', 'set'] as const) {
+      fc.assert(
+        fc.property(actions(5, 70), (list) => {
+          const h = pairOperations(generate(list, model, 24))
+          const want = memoLinearizable(h.ops, model) ? 'linearizable' : 'not linearizable'
+          seen[want]++
+          expect(checkHistory(h, {model}).verdict).toBe(want)
+        }),
+        {numRuns: 400, seed: 13},
+      )
+    }
+    expect(seen.linearizable).toBeGreaterThan(50)
+    expect(seen['not linearizable']).toBeGreaterThan(50)
+  })
+
   it('the blocked operation is the first place where the history stops being linearizable', () => {
     let failures = 0
     fc.assert(
@@ -69,8 +86,11 @@ describe('the search agrees with brute force on random small histories', () => {
           else if (x.outcome === 'ok') expect(s).not.toEqual((x.input as unknown[])[0])
           else expect(s).toEqual((x.input as unknown[])[0])
         }
-        // The longest prefix is a valid order of the cut history.
-        expect(p.failure!.prefix).toBeDefined()
+        // The longest prefix is a valid order holding every operation that had to be placed before it.
+        const prefix = p.failure!.prefix.map((st) => p.ops[st.op]!)
+        expect(validOrder(prefix)).toBe(true)
+        const mustBeIn = h.ops.filter((o) => o.complete >= 0 && o.complete < x.complete && (o.outcome === 'ok' || (o.f === 'cas' && o.outcome === 'fail' && !o.timedOut)))
+        for (const o of mustBeIn) expect(prefix).toContain(o)
       }),
       {numRuns: 2000, seed: 5},
     )
