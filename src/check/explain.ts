@@ -77,7 +77,8 @@ export function explainFailure(spec: ModelSpec, ops: Op[], roles: Role[], search
   explanation.push(`Every valid order of the operations that completed before it, with or without those still running, leaves the ${object} holding ${joinOr(held)}; but ${spec.requirement(X)}.`)
   const producers = spec.producers(X, ops)
   if (X.f === 'read' || producers.length > 0) {
-    if (producers.length === 0) explanation.push('No operation in the history could have produced that.')
+    const initial = X.f === 'read' && model.describeState(model.init) === show(X.output)
+    if (producers.length === 0) explanation.push(initial ? `${show(X.output)} is the initial value, and no operation puts it back.` : 'No operation in the history could have produced that.')
     else {
       const rel = producers.slice(0, LIST).map((p) => `${who(p)} ${relation(p, X)}`)
       if (producers.length > LIST) rel.push(`${producers.length - LIST} more`)

@@ -113,6 +113,11 @@ export function detailText(r: CheckResult, ms: number, opts: {maxWindow?: number
     body.push(...windowLines(spec, p, opts.maxWindow ?? 30))
     if (f.prefix) body.push(`  Longest linearizable prefix: ${f.prefix.length} of ${p.roles.filter((x) => x !== 'dropped').length} operations (--html draws it with the state after each).`)
   }
+  const only = r.partitions.length === 1 ? r.partitions[0]! : undefined
+  if (only?.order && only.order.length > 0) {
+    if (only.order.length <= 12) body.push(`  One valid order, with the state after each: ${only.order.map((st) => `${spec.describe(only.ops[st.op]!)} ⇒ ${st.state}`).join(', ')}.`)
+    else body.push(`  A valid order of ${only.order.length} operations was found (--html draws it with the state after each; --json lists it).`)
+  }
   if (failing.length > 5) body.push(`${failing.length - 5} more keys are not linearizable (--json lists them all).`)
   const unknown = r.partitions.filter((p) => p.status === 'unknown').length
   if (unknown > 0 && r.partitions.length > 1) body.push(`${unknown} of ${r.partitions.length} keys were not finished before the timeout.`)

@@ -33,6 +33,7 @@ describe('imports point one way', () => {
   it('protocol cores import only src/core and src/errors', () => {
     expect(violations('src/gossip', (t) => /^src\/(gossip|core|errors)\//.test(t))).toEqual([])
     expect(violations('src/core', (t) => t.startsWith('src/core/'))).toEqual([])
+    expect(violations('src/check', (t) => /^src\/(check|errors)\//.test(t))).toEqual([])
   })
   it('the simulator never imports the transport or the node runtime', () => {
     expect(violations('src/sim', (t) => !/^src\/(transport|node|cluster)\//.test(t))).toEqual([])

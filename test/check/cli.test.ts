@@ -33,10 +33,10 @@ function hard(): string {
 }
 
 describe('dtk check', () => {
-  it('a linearizable history: exit 0, one verdict line', async () => {
+  it('a linearizable history: exit 0, the verdict and an order that works', async () => {
     const r = await dtk(['check', good])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/^.*good\.jsonl: linearizable \(cas-register, 3 operations, [\d.]+ ms\)\n$/)
+    expect(r.stdout).toMatch(/^.*good\.jsonl: linearizable \(cas-register, 3 operations, [\d.]+ ms\)\n  One valid order, with the state after each: write 2 ⇒ 2, write 1 ⇒ 1, read → 1 ⇒ 1\.\n$/)
   })
 
   it('a stale read: exit 1, the read that cannot be placed, why, and the failing window', async () => {
