@@ -58,6 +58,9 @@ export function modelSpec(name: ModelName): ModelSpec {
   return name === 'set' ? setSpec() : registerSpec(name)
 }
 
+/** Search steps a key gets per turn. */
+const PART_SLICE = 20_000
+
 interface Pending {
   key?: Value
   ops: Op[]
@@ -70,7 +73,9 @@ export class HistoryCheck {
   readonly history: History
   readonly spec: ModelSpec
   private readonly parts: Pending[]
-  private current = 0
+  /** Partitions without a verdict yet, taking turns. */
+  private pending: Pending[]
+  private turn = 0
   private verdict: Verdict | undefined
 
   constructor(events: HistoryEvent[] | History, opts: {model?: ModelName} = {}) {
@@ -91,6 +96,7 @@ export class HistoryCheck {
       p.roles.push(roleOf(this.spec, op))
     }
     this.parts = [...byKey.values()]
+    this.pending = [...this.parts]
   }
 
   get partitions(): number {
@@ -99,27 +105,35 @@ export class HistoryCheck {
 
   /** Partitions finished so far (for progress). */
   get done(): number {
-    return this.current
+    return this.parts.length - this.pending.length
   }
 
   get steps(): number {
     return this.parts.reduce((a, p) => a + (p.search?.steps ?? 0), 0)
   }
 
-  /** Works for at most `maxSteps` search steps; returns the verdict, or `running`. */
+  /**
+   * Works for at most `maxSteps` search steps; returns the verdict, or `running`. Keys take turns
+   * (PART_SLICE steps each), so one hard key does not keep the others from a verdict before a
+   * timeout.
+   */
   run(maxSteps = Infinity): Verdict | 'running' {
     if (this.verdict) return this.verdict
     let budget = maxSteps
-    while (this.current < this.parts.length) {
-      const p = this.parts[this.current]!
+    while (this.pending.length > 0) {
+      if (budget <= 0) return 'running'
+      const k = this.turn % this.pending.length
+      const p = this.pending[k]!
       if (!p.search) p.search = new Search(compileProblem(this.spec, p.ops, p.roles))
       const before = p.search.steps
-      const status = p.search.run(budget)
+      const status = p.search.run(Math.min(budget, PART_SLICE))
       budget -= p.search.steps - before
-      if (status === 'running') return 'running'
+      if (status === 'running') {
+        this.turn++
+        continue
+      }
       p.result = this.finishPartition(p, status)
-      this.current++
-      if (budget <= 0 && this.current < this.parts.length) return 'running'
+      this.pending.splice(k, 1)
     }
     this.verdict = this.parts.some((p) => p.result!.status === 'not linearizable') ? 'not linearizable' : 'linearizable'
     return this.verdict

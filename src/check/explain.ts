@@ -70,10 +70,10 @@ export function explainFailure(spec: ModelSpec, ops: Op[], roles: Role[], search
   explanation.push(`${who(X)} cannot be placed: the history can be linearized up to just before line ${X.completeLine}, and not once it returns.`)
   const held = states.slice(0, LIST).map((s) => {
     const by = s.after.slice(0, 2).map((w) => (w < 0 ? 'its initial value' : `after ${spec.describe(ops[w]!)} by process ${ops[w]!.process}, ${linesOf(ops[w]!)}`))
-    const more = s.after.length > 2 ? ` or ${s.after.length - 2} other operations` : ''
+    const more = s.after.length > 2 ? ` or ${plural(s.after.length - 2, 'other operation')}` : ''
     return `${s.state} (${by.join('; or ')}${more})`
   })
-  if (states.length > LIST) held.push(`${states.length - LIST} other ${search.frontierStates.size >= 64 ? 'or more ' : ''}states`)
+  if (states.length > LIST) held.push(`${plural(states.length - LIST, 'other state')}${search.frontierStates.size >= 64 ? ' or more' : ''}`)
   explanation.push(`Every valid order of the operations that completed before it, with or without those still running, leaves the ${object} holding ${joinOr(held)}; but ${spec.requirement(X)}.`)
   const producers = spec.producers(X, ops)
   if (X.f === 'read' || producers.length > 0) {
@@ -103,4 +103,8 @@ function relation(p: Op, x: Op): string {
 
 function joinOr(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? 'nothing') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`
 }

@@ -22,7 +22,9 @@ export interface ReportEntry {
 /** Partitions drawn in full; beyond this many operations only the part around the failure is drawn. */
 const MAX_DRAWN_OPS = 600
 /** Linearizable keys drawn for a kv history (failing keys are always drawn). */
-const MAX_OK_KEYS = 20
+const MAX_OK_KEYS = 10
+/** Rows of an order's table. */
+const MAX_ROWS = 300
 const ROW = 34
 const BAR = 20
 const LEFT = 8
@@ -225,7 +227,11 @@ function table(spec: ModelSpec, p: PartitionResult, steps: Step[]): string {
   if (steps.length === 0 && !p.failure) return ''
   const f = p.failure
   const title = f ? `Longest linearizable prefix: ${steps.length} operations, then the blocked one` : `Linearization: ${steps.length} operations in order (required ones, and those of unknown outcome that took effect)`
-  const rows = steps.map((s, k) => {
+  // Long orders: the first rows of a linearization, the last ones before a failure.
+  const from = steps.length <= MAX_ROWS ? 0 : f ? steps.length - MAX_ROWS : 0
+  const shown = steps.slice(from, from + MAX_ROWS)
+  const rows = shown.map((s, i) => {
+    const k = from + i
     const o = p.ops[s.op]!
     return `<tr data-op="${s.op}"><td>${k + 1}</td><td>${esc(spec.describe(o))}</td><td>${esc(String(o.process))}</td><td>${esc(linesOf(o))}</td><td class="state">${esc(s.state)}</td></tr>`
   })
@@ -233,7 +239,8 @@ function table(spec: ModelSpec, p: PartitionResult, steps: Step[]): string {
     const o = p.ops[f.op]!
     rows.push(`<tr class="blocked" data-op="${f.op}"><td>✗</td><td>${esc(spec.describe(o))}</td><td>${esc(String(o.process))}</td><td>${esc(linesOf(o))}</td><td class="state">could be ${esc(f.states.map((s) => s.state).join(', '))}</td></tr>`)
   }
-  return `<details${f || steps.length <= 200 ? ' open' : ''}><summary>${esc(title)}</summary><div class="tablewrap"><table><thead><tr><th>#</th><th>operation</th><th>process</th><th>lines</th><th>state after</th></tr></thead><tbody>${rows.join('')}</tbody></table></div></details>`
+  const cut = steps.length > MAX_ROWS ? `<p class="note">${f ? `Steps 1–${from} are not listed` : `Steps ${MAX_ROWS + 1}–${steps.length} are not listed`} (--json has them all).</p>` : ''
+  return `<details${f || steps.length <= 200 ? ' open' : ''}><summary>${esc(title)}</summary>${f ? cut : ''}<div class="tablewrap"><table><thead><tr><th>#</th><th>operation</th><th>process</th><th>lines</th><th>state after</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>${f ? '' : cut}</details>`
 }
 
 function windowTable(spec: ModelSpec, p: PartitionResult): string {

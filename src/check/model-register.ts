@@ -43,6 +43,24 @@ class RegisterModel implements CompiledModel {
     }
   }
 
+  /** Unknown-outcome cas operations by [expected, new]: the substitutes of an unknown write. */
+  private maybeCas: Map<number, number[]> | undefined
+
+  substitutes(op: number, state: number): readonly number[] | undefined {
+    if (this.kind[op] !== WRITE) return undefined
+    if (!this.maybeCas) {
+      this.maybeCas = new Map()
+      for (let i = 0; i < this.kind.length; i++) {
+        if (this.kind[i] !== CAS_MAYBE || this.a[i] === this.b[i]) continue
+        const k = this.a[i]! * this.values.length + this.b[i]!
+        const list = this.maybeCas.get(k)
+        if (list) list.push(i)
+        else this.maybeCas.set(k, [i])
+      }
+    }
+    return this.maybeCas.get(state * this.values.length + this.a[op]!)
+  }
+
   signature(op: number): string {
     return `${this.kind[op]} ${this.a[op]} ${this.b[op]}`
   }

@@ -55,6 +55,10 @@ class SetModel implements CompiledModel {
     return s
   }
 
+  substitutes(): undefined {
+    return undefined
+  }
+
   signature(op: number): string {
     return `${this.isAdd[op]} ${this.arg[op]}`
   }

@@ -24,6 +24,12 @@ export interface CompiledModel {
   readonly overwrites: Uint8Array
   /** 1 for operations that can take effect in at most one state (a read, a successful cas). */
   readonly singleState: Uint8Array
+  /**
+   * Optional operations that, in `state`, have the same effect as optional `op` and can do no
+   * more than it later (a cas 1→3 of unknown outcome, in state 1, for an unknown write of 3).
+   * When one is available, the search uses it and keeps `op`, the stronger one, for later.
+   */
+  substitutes(op: number, state: number): readonly number[] | undefined
   /** Identical optional operations have equal signatures (for the symmetry reduction). */
   signature(op: number): string
   /** The state as people read it: `3`, `null`, `{1, 2}`. */

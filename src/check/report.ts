@@ -119,8 +119,12 @@ export function detailText(r: CheckResult, ms: number, opts: {maxWindow?: number
     else body.push(`  A valid order of ${only.order.length} operations was found (--html draws it with the state after each; --json lists it).`)
   }
   if (failing.length > 5) body.push(`${failing.length - 5} more keys are not linearizable (--json lists them all).`)
-  const unknown = r.partitions.filter((p) => p.status === 'unknown').length
-  if (unknown > 0 && r.partitions.length > 1) body.push(`${unknown} of ${r.partitions.length} keys were not finished before the timeout.`)
+  const unknown = r.partitions.filter((p) => p.status === 'unknown')
+  const steps = `${(r.steps / 1e6).toFixed(1)}M steps, ${(unknown.reduce((a, p) => a + p.configurations, 0) / 1e6).toFixed(2)}M configurations remembered`
+  if (unknown.length > 0 && r.partitions.length > 1) {
+    const keys = unknown.slice(0, 5).map((p) => show(p.key ?? null))
+    body.push(`  ${unknown.length} of ${r.partitions.length} keys were not finished when --timeout stopped the search (${steps}): ${keys.join(', ')}${unknown.length > 5 ? '…' : ''}.`)
+  } else if (unknown.length > 0) body.push(`  --timeout stopped the search (${steps}) before a verdict.`)
   return {head: facts(r, ms), body}
 }
 

@@ -28,6 +28,8 @@ import type {CompiledModel, Role} from './model.js'
  *   required one that already fit the state before the run and fits a single state (a read, a
  *   successful cas): leaving the run out, or taking the operation first, does as well with fewer
  *   operations used up. So an unknown operation is tried only just before one that needs it.
+ * - The weakest tool for the job: an optional write of 3 is not tried in state 1 while an optional
+ *   cas 1→3 is available; that cas does the same now, and the write, kept, can do more later.
  * - Observers first: when a required read (or failed cas) can take effect in the current state, it
  *   is taken now and the configuration's alternatives are not tried: moving an operation that
  *   changes nothing to the earliest point where it fits keeps every order valid (Lowe 2017, §5).
@@ -259,7 +261,7 @@ export class Search {
         if ((observer[op] === 0 || optional[op] === 1) && (optional[op] === 0 ? this.chainState < 0 || !this.needless(op) : overwrites[op] === 0 || this.chainState < 0)) {
           const state = this.state
           const ns = model.step(state, op)
-          if (ns >= 0 && (optional[op] === 0 || (ns !== state && (twin[op]! < 0 || this.has(twin[op]!))))) {
+          if (ns >= 0 && (optional[op] === 0 || (ns !== state && (twin[op]! < 0 || this.has(twin[op]!)) && !this.weakerAvailable(op, state)))) {
             if (this.push(entry, op, ns, 0)) {
               if (this.remaining === 0) return this.finish('linearizable')
               mode = FRESH
@@ -299,6 +301,19 @@ export class Search {
   private needless(op: number): boolean {
     const m = this.model
     return (m.overwrites[op] === 1 || m.singleState[op] === 1) && m.step(this.chainState, op) >= 0
+  }
+
+  /** Whether a weaker optional operation with the same effect now is available (see CompiledModel.substitutes). */
+  private weakerAvailable(op: number, state: number): boolean {
+    const subs = this.model.substitutes(op, state)
+    if (!subs) return false
+    // The frontier: the first return still in the list; operations called before it are available.
+    let e = this.next[HEAD]!
+    while (this.isRet[e] === 0) e = this.next[e]!
+    const frontier = this.entryEvent[e]!
+    const ops = this.problem.ops
+    for (const y of subs) if (!this.has(y) && ops[y]!.invoke < frontier) return true
+    return false
   }
 
   private has(op: number): boolean {

@@ -68,6 +68,13 @@ describe('known answers: registers', () => {
     expect(verdict(`0 invoke write 1\n0 ok write 1\n1 invoke cas [0,2]\n1 info cas [0,2]\n2 invoke read\n2 ok read 2`)).toBe('not linearizable')
   })
 
+  it('two unknown operations that both could have written 3 can both be used, once each', () => {
+    const two = `0 invoke write 1\n0 ok write 1\n1 invoke cas [1,3]\n1 info cas [1,3]\n2 invoke write 3\n2 info write 3`
+    const seen3 = `3 invoke read\n3 ok read 3\n4 invoke write 1\n4 ok write 1\n3 invoke read\n3 ok read 3`
+    expect(verdict(`${two}\n${seen3}`)).toBe('linearizable')
+    expect(verdict(`${two}\n${seen3}\n4 invoke write 1\n4 ok write 1\n3 invoke read\n3 ok read 3`)).toBe('not linearizable')
+  })
+
   it('the register model refuses a cas, and one-object models refuse keys, naming the line', () => {
     expect(() => verdict(`0 invoke write 1\n0 ok write 1\n1 invoke cas [1,2]\n1 ok cas [1,2]`, 'register')).toThrow(/line 3: the register model has no operation 'cas'.*--model cas-register/)
     expect(() => verdict(`0 invoke write 1 key=a\n0 ok write 1 key=a`, 'cas-register')).toThrow(HistoryError)
