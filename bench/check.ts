@@ -9,14 +9,15 @@
  * (`dtk check --json` on the 102 files, process start included) are printed beside it.
  *
  * Baseline: Porcupine (Go), measured in this run when $PORCUPINE_DIR names a checkout of
- * github.com/anishathalye/porcupine and `go` is installed: its own 102 etcd tests
- * (`go test -run '^TestEtcdJepsen'`, the test binary's time, which also reads and parses the
- * logs). dtk and Porcupine alternate, 3 rounds (1 with --quick), medians compared, because this
+ * github.com/anishathalye/porcupine and `go` is installed: its own 102 etcd tests, built once
+ * with `go test -c` and run as `-test.run '^TestEtcdJepsen'` (which also reads and parses the
+ * logs), wall time around the binary and its CPU time from /usr/bin/time. dtk and Porcupine alternate, 3 rounds (1 with --quick), medians compared, because this
  * machine is shared. Otherwise the figure published in benchmarks.md (825 ms, etcd_002 ≈ 240 ms)
  * is printed as a reference, not a same-run measurement.
  */
 import {spawnSync} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {checkHistory, parseHistory} from '../src/check/index.js'
@@ -60,6 +61,8 @@ function slowest(p: Pass): [string, number] {
 
 interface Run {
   totalMs: number
+  /** CPU time (user + system) of the same work. */
+  cpuMs: number
   slowest: string
   slowestMs: number
 }
@@ -70,19 +73,31 @@ function porcupineMissing(): string | undefined {
   if (!dir) return 'PORCUPINE_DIR is not set'
   if (!existsSync(join(dir, 'checker.go'))) return `PORCUPINE_DIR=${dir} is not a Porcupine checkout`
   if (spawnSync('go', ['version']).status !== 0) return '`go` is not installed (Debian: golang-go)'
+  if (spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status !== 0) return '/usr/bin/time is missing (Debian: time)'
   return undefined
 }
 
-/** One run of Porcupine's own 102 etcd tests. */
-function porcupineRun(): Run | string {
+/** Builds Porcupine's test binary once, so that rounds time the checking, not the Go toolchain. */
+function porcupineBuild(): string {
   const dir = process.env.PORCUPINE_DIR!
-  const r = spawnSync('go', ['test', '-run', '^TestEtcdJepsen', '-count=1', '-v', '.'], {cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26})
-  if (r.status !== 0) return `go test failed in ${dir}: ${(r.stderr || r.stdout).split('\n').slice(-3).join(' ')}`
-  const total = /^ok\s+\S+\s+([\d.]+)s/m.exec(r.stdout)
+  const bin = join(mkdtempSync(join(tmpdir(), 'dtk-bench-porcupine-')), 'porcupine.test')
+  const r = spawnSync('go', ['test', '-c', '-o', bin, '.'], {cwd: dir, encoding: 'utf8'})
+  if (r.status !== 0) throw new Error(`check bench: go test -c failed in ${dir}: ${r.stderr}`)
+  return bin
+}
+
+/** One run of Porcupine's own 102 etcd tests: wall time around the test binary, and its CPU time. */
+function porcupineRun(bin: string): Run | string {
+  const dir = process.env.PORCUPINE_DIR!
+  const t0 = performance.now()
+  const r = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', bin, '-test.run', '^TestEtcdJepsen', '-test.count=1', '-test.v'], {cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26})
+  const totalMs = performance.now() - t0
+  if (r.status !== 0) return `Porcupine's tests failed: ${(r.stderr || r.stdout).split('\n').slice(-3).join(' ')}`
+  const cpu = /cpu ([\d.]+) ([\d.]+)/.exec(r.stderr)
   const tests = [...r.stdout.matchAll(/--- PASS: TestEtcdJepsen(\d+) \(([\d.]+)s\)/g)].map((m) => [`etcd_${m[1]}`, Number(m[2]) * 1000] as const)
-  if (!total || tests.length !== 102) return `could not read go test's output (${tests.length} etcd tests passed, 102 expected)`
+  if (!cpu || tests.length !== 102) return `could not read the test binary's output (${tests.length} etcd tests passed, 102 expected)`
   const [slowest, slowestMs] = tests.reduce((a, b) => (b[1] > a[1] ? b : a))
-  return {totalMs: Number(total[1]) * 1000, slowest, slowestMs}
+  return {totalMs, cpuMs: (Number(cpu[1]) + Number(cpu[2])) * 1000, slowest, slowestMs}
 }
 
 /** One cold pass of dtk in a fresh process (this file run as a script with --child). */
@@ -120,16 +135,17 @@ export default async function check(opts: SuiteOptions): Promise<SuiteResult> {
   const dtkRuns: Array<Run & {mismatches: string[]}> = []
   const goRuns: Run[] = []
   let goFailure: string | undefined = missing
+  const bin = missing ? '' : porcupineBuild()
   for (let i = 0; i < rounds; i++) {
     const d = dtkColdRun(dir)
     dtkRuns.push(d)
-    opts.progress(`round ${i + 1}: dtk ${d.totalMs.toFixed(0)} ms (slowest ${d.slowest} ${d.slowestMs.toFixed(1)} ms)`)
+    opts.progress(`round ${i + 1}: dtk ${d.totalMs.toFixed(0)} ms, ${d.cpuMs.toFixed(0)} ms CPU (slowest ${d.slowest} ${d.slowestMs.toFixed(1)} ms)`)
     if (goFailure) continue
-    const g = porcupineRun()
+    const g = porcupineRun(bin)
     if (typeof g === 'string') goFailure = g
     else {
       goRuns.push(g)
-      opts.progress(`round ${i + 1}: porcupine ${g.totalMs.toFixed(0)} ms (slowest ${g.slowest} ${g.slowestMs.toFixed(0)} ms)`)
+      opts.progress(`round ${i + 1}: porcupine ${g.totalMs.toFixed(0)} ms, ${g.cpuMs.toFixed(0)} ms CPU (slowest ${g.slowest} ${g.slowestMs.toFixed(0)} ms)`)
     }
   }
   const warm: Pass[] = []
@@ -164,6 +180,17 @@ export default async function check(opts: SuiteOptions): Promise<SuiteResult> {
       met: ratio >= 1 && mismatches.length === 0,
     },
   ]
+  if (sameRun) {
+    // CPU time moves less than wall time when the machine is shared.
+    const dtkCpu = median(dtkRuns.map((r) => r.cpuMs))
+    const goCpu = median(goRuns.map((r) => r.cpuMs))
+    comparisons.push({
+      name: '102 Jepsen etcd histories, CPU time',
+      dtk: {name: 'dtk', value: dtkCpu, unit: `ms CPU (median of ${rounds})`},
+      baseline: {name: 'Porcupine (same run)', value: goCpu, unit: `ms CPU (median of ${rounds})`},
+      ratio: goCpu / dtkCpu,
+    })
+  }
   const figures: Figure[] = [
     {name: 'verdicts agreeing with verdicts.tsv', value: `${102 - mismatches.length} of 102${mismatches.length ? ` (differ: ${mismatches.join(', ')})` : ''}`, goal: '102 of 102', met: mismatches.length === 0},
     {name: 'slowest history (dtk, fresh process)', value: `${dtkSlow.slowest} ${dtkSlow.slowestMs.toFixed(1)} ms`},
@@ -176,7 +203,9 @@ export default async function check(opts: SuiteOptions): Promise<SuiteResult> {
 
 if (process.argv[2] === '--child' && process.argv[3]) {
   const {files, verdicts} = loadVerdicts(process.argv[3])
+  const c0 = process.cpuUsage()
   const p = pass(process.argv[3], files, verdicts)
+  const cpu = process.cpuUsage(c0)
   const [slowestName, slowestMs] = slowest(p)
-  process.stdout.write(JSON.stringify({totalMs: p.totalMs, slowest: slowestName, slowestMs, mismatches: p.mismatches}) + '\n')
+  process.stdout.write(JSON.stringify({totalMs: p.totalMs, cpuMs: (cpu.user + cpu.system) / 1000, slowest: slowestName, slowestMs, mismatches: p.mismatches}) + '\n')
 }
