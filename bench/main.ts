@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   gossip: async () => (await import('./gossip.js')).default,
   storage: async () => (await import('./storage.js')).default,
   ring: async () => (await import('./ring.js')).default,
+  check: async () => (await import('./check.js')).default,
 }
 
 async function main(argv: string[]): Promise<number> {
