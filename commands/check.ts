@@ -44,7 +44,7 @@ Prints "linearizable" (exit 0) or "not linearizable" (exit 1) with the first ope
     const timeout = flags.timeout === undefined ? Infinity : parseDuration(flags.timeout, 'timeout')
     if (!(timeout > 0)) throw new UsageError(`--timeout ${flags.timeout}: needs a positive duration`)
     const {HistoryCheck} = await import('../src/check/index.js')
-    const {loadHistory, inFile, HistoryFileError} = await import('../src/check/files.js')
+    const {loadHistory, inFile, HistoryFileError} = await import('../src/cli/history-files.js')
     const report = await import('../src/check/report.js')
     const json = this.jsonEnabled()
     const many = files.length > 1

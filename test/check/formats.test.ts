@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {checkHistory, detectFormat, HistoryError, pairOperations, parseHistory, toJson, type HistoryEvent} from '../../src/check/index.js'
-import {inFile, parseHistoryText} from '../../src/check/files.js'
+import {inFile, parseHistoryText} from '../../src/cli/history-files.js'
 
 /** The three formats of ../shared/histories/README.md and what a malformed line gets. */
 const README_JEPSEN = `INFO  jepsen.util - 3\t:invoke\t:write\t3

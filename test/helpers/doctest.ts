@@ -263,6 +263,9 @@ export async function runPage(file: string, opts: {defaultTimeoutMs?: number; pa
   for (const d of [work, bin, state, tmp, io, home]) mkdirSync(d)
   // The scratch dir stands in for the clone's root: examples import ./src/… and run npx tsx as a reader would.
   for (const link of ['src', 'dist', 'bin', 'node_modules', 'package.json', 'tsconfig.json']) symlinkSync(join(root, link), join(work, link))
+  // Pages refer to the references beside the clone as ../shared, as a reader in the clone would.
+  const shared = process.env.DTK_SHARED_DIR ?? join(root, '..', 'shared')
+  if (existsSync(shared)) symlinkSync(shared, join(base, 'shared'))
   writeFileSync(join(bin, 'dtk'), `#!/bin/sh\nexec "${process.execPath}" "${runJs}" "$@"\n`)
   chmodSync(join(bin, 'dtk'), 0o755)
   const env: NodeJS.ProcessEnv = {...process.env, PATH: `${bin}:${process.env.PATH}`, DTK_STATE_DIR: state, NO_COLOR: '1', TMPDIR: tmp, HOME: home, npm_config_cache: join(process.env.HOME ?? tmp, '.npm')}

@@ -1,10 +1,10 @@
 import {readFile} from 'node:fs/promises'
 import {DtkError} from '../errors/index.js'
-import {detectFormat, parseHistory, type Format} from './formats.js'
-import {HistoryError, pairOperations, type History} from './history.js'
+import {detectFormat, parseHistory, type Format} from '../check/formats.js'
+import {HistoryError, pairOperations, type History} from '../check/history.js'
 
 /**
- * The only part of src/check that touches the disk: read a history file, detect or apply its
+ * The part of `dtk check` that touches the disk (src/check itself is pure): read a history file, detect or apply its
  * format, parse and pair it. A file that cannot be read or parsed is a usage-level error (exit 2)
  * whose message starts with the file and the line: `h.jsonl:12: "type" must be …`.
  */
