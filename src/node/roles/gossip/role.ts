@@ -1,13 +1,30 @@
 import {randomInt} from 'node:crypto'
 import {pack, unpack} from 'msgpackr'
 import type {Output} from '../../../core/index.js'
-import {createDetector, swimProfiles, type Detector, type DetectorKind, type GossipMessage, type DetectorOverrides, type Member, type MembershipEvent, type SwimProfile, type Tags} from '../../../gossip/index.js'
+import {
+  createDetector,
+  isNodeId,
+  messageValidator,
+  swimProfileNames,
+  swimProfiles,
+  validateTags,
+  type Detector,
+  type DetectorKind,
+  type DetectorOverrides,
+  type GossipMessage,
+  type Member,
+  type MembershipEvent,
+  type SwimProfile,
+  type Tags,
+  type Validator,
+} from '../../../gossip/index.js'
 import {Keyring, parseKey} from '../../../security/index.js'
 import {Rng} from '../../../sim/index.js'
 import {UdpEndpoint, type PeerAddress} from '../../../transport/index.js'
 import {UsageError} from '../../../errors/index.js'
 import type {Role, RoleContext, RoleOptions} from '../types.js'
-import {newCounters, serveMetrics, type GossipCounters, type MetricsServer} from './metrics.js'
+import {newCounters, serveMetrics, type GossipCounters, type GossipMetrics, type MetricsServer} from './metrics.js'
+import {RejectLog} from './rejects.js'
 
 export interface GossipRoleOptions {
   detector: DetectorKind
@@ -37,13 +54,16 @@ export interface MembersView {
 
 /** Wire envelope of a gossip datagram: the sender's id and the core's message. */
 interface Datagram {
-  f: string
-  m: GossipMessage
+  f: unknown
+  m: unknown
 }
 
-function isDatagram(x: unknown): x is Datagram {
-  return typeof x === 'object' && x !== null && typeof (x as Datagram).f === 'string' && typeof (x as Datagram).m === 'object' && (x as Datagram).m !== null
+function isEnvelope(x: unknown): x is Datagram {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && 'f' in x && 'm' in x
 }
+
+/** The most addresses kept for ids the core does not know (datagrams from strangers), beyond its members. */
+const MAX_STRANGERS = 256
 
 function parseAddr(id: string, addr: string | undefined): PeerAddress | undefined {
   const m = addr ? /^(.*):(\d+)$/.exec(addr) : null
@@ -66,7 +86,13 @@ export class GossipShell implements Role {
   private readonly timers = new Map<string, NodeJS.Timeout>()
   private readonly book = new Map<string, PeerAddress>()
   private readonly counters: GossipCounters = newCounters()
-  private readonly deadAboutMe = new Set<number>()
+  /** Inputs dropped before the core, by reason (rate-limited `gossip.rejected` events). */
+  private rejects!: RejectLog
+  /** Datagrams the keyring could not open (the rest of the UDP endpoint's bad datagrams did not decode). */
+  private udpUnopened = 0
+  private validate!: Validator<GossipMessage>
+  /** The highest incarnation at which we learned of our own (false) death; counted once each. */
+  private deadAboutMeAt = -1
   private stopped = false
   private readonly t0 = performance.now()
   private readonly wall0 = Date.now()
@@ -85,6 +111,8 @@ export class GossipShell implements Role {
   async start(ctx: RoleContext): Promise<void> {
     this.ctx = ctx
     const {host, port} = ctx.transport.address
+    this.rejects = new RejectLog((fields) => ctx.events.emit('gossip.rejected', fields))
+    this.validate = messageValidator(this.opts.detector) as Validator<GossipMessage>
     if (this.opts.secret) this.keyring = Keyring.fromSecret(this.opts.secret)
     else {
       ctx.events.emit('gossip.insecure', {msg: 'no key set (--secret or DTK_SECRET): gossip is neither authenticated nor encrypted'})
@@ -97,20 +125,28 @@ export class GossipShell implements Role {
       port,
       faults: ctx.transport.faults,
       seal: this.keyring ? (b) => this.keyring!.seal(b) : undefined,
-      open: this.keyring ? (b) => this.keyring!.open(b) : undefined,
+      open: this.keyring
+        ? (b) => {
+            const plain = this.keyring!.open(b)
+            if (plain === null) {
+              this.udpUnopened++
+              this.rejects.add('unopened')
+            }
+            return plain
+          }
+        : undefined,
       log: (level, msg, fields) => {
         if (level === 'warn' || level === 'error') ctx.events.emit(`gossip.${level}`, {msg, ...fields})
       },
     })
     for (const p of ctx.seedPeers) this.book.set(p.id, p)
     this.udp.onMessage((raw, from) => {
-      if (!isDatagram(raw)) {
-        this.counters.rejected++
-        return
-      }
+      if (!isEnvelope(raw) || !isNodeId(raw.f)) return this.rejects.add('envelope')
+      const v = this.validate(raw.m)
+      if (!v.ok) return this.rejects.add(v.reason, raw.f)
       // A member's address is where its datagrams come from (UDP and TCP share the port number).
-      if (!this.book.has(raw.f)) this.book.set(raw.f, {id: raw.f, host: from.host, port: from.port})
-      this.deliver(raw.f, raw.m)
+      if (!this.book.has(raw.f)) this.learnAddress({id: raw.f, host: from.host, port: from.port})
+      this.deliver(raw.f, v.msg)
     })
     const seed = this.opts.seed ?? randomInt(2 ** 31)
     const o = this.opts.overrides
@@ -125,7 +161,7 @@ export class GossipShell implements Role {
       heartbeat: o.heartbeat,
     })
     if (this.opts.metricsPort !== undefined) {
-      this.metricsServer = await serveMetrics(host, this.opts.metricsPort, () => ({counters: this.counters, members: this.memberCounts()}), {
+      this.metricsServer = await serveMetrics(host, this.opts.metricsPort, () => ({counters: this.counters, rejects: this.metrics().rejects, members: this.memberCounts()}), {
         node: ctx.id,
         detector: this.opts.detector,
       })
@@ -171,30 +207,56 @@ export class GossipShell implements Role {
    * a datagram (`s`); a plain body (`m`) is then a stranger's and is dropped, and the other way round.
    */
   onPeerMessage(msg: {op: string; [k: string]: unknown}, from: string): void {
-    if (msg.op !== 'gossip') return
+    if (msg.op !== 'gossip' || this.stopped) return
+    if (!isNodeId(from)) return this.rejects.add('envelope')
     let body: unknown
     if (this.keyring) {
-      const plain = Buffer.isBuffer(msg.s) || msg.s instanceof Uint8Array ? this.keyring.open(Buffer.from(msg.s as Uint8Array)) : null
+      if (!(Buffer.isBuffer(msg.s) || msg.s instanceof Uint8Array)) return this.rejects.add('unsealed', from)
+      const plain = this.keyring.open(Buffer.from(msg.s as Uint8Array))
+      if (plain === null) return this.rejects.add('unopened', from)
       try {
-        body = plain ? unpack(plain) : undefined
+        body = unpack(plain)
       } catch {
-        body = undefined
+        return this.rejects.add('unopened', from)
       }
-    } else body = msg.m
-    if (typeof body !== 'object' || body === null) {
-      this.counters.rejected++
-      return
+    } else {
+      if (msg.m === undefined) return this.rejects.add('unsealed', from)
+      body = msg.m
     }
-    this.deliver(from, body as GossipMessage)
+    const v = this.validate(body)
+    if (!v.ok) return this.rejects.add(v.reason, from)
+    this.deliver(from, v.msg)
   }
 
+  /** Hands a validated message to the core. */
   private deliver(from: string, m: GossipMessage): void {
     if (this.stopped) return
     this.counters.messagesIn++
     this.observe(m, 'in')
     const before = this.core.self().incarnation
-    this.apply(this.core.receive(from, m, this.now()))
+    let out: Output<GossipMessage, MembershipEvent>
+    try {
+      out = this.core.receive(from, m, this.now())
+    } catch (error) {
+      // Validated input must never make a core throw; should one, the node lives on and says so.
+      this.rejects.add('core-error', from)
+      this.ctx.events.emit('gossip.error', {msg: 'the detector core threw on a message', from, error: String(error).slice(0, 200)})
+      return
+    }
+    this.apply(out)
     if (this.core.self().incarnation > before) this.counters.refutations++
+  }
+
+  /**
+   * Remembers where `p.id` is. Addresses of members come from their tags; those of strangers
+   * (datagrams from ids the core does not know) are kept only up to MAX_STRANGERS beyond the
+   * members, so spoofed sender ids cannot grow the book without bound.
+   */
+  private learnAddress(p: PeerAddress): void {
+    this.book.set(p.id, p)
+    if (this.book.size <= this.core.members().length + MAX_STRANGERS + this.ctx.seedPeers.length) return
+    const seeds = new Set(this.ctx.seedPeers.map((x) => x.id))
+    for (const id of this.book.keys()) if (!seeds.has(id) && id !== p.id && this.core.member(id) === undefined) this.book.delete(id)
   }
 
   /** Counting only: which kinds of message pass, and news of our own death. */
@@ -211,8 +273,9 @@ export class GossipShell implements Role {
     const updates = (m as {updates?: Array<{kind: string; node: string; inc: number; from?: string}>}).updates
     if (Array.isArray(updates)) {
       for (const u of updates) {
-        if (u.kind === 'dead' && u.node === this.ctx.id && u.from !== this.ctx.id && !this.deadAboutMe.has(u.inc)) {
-          this.deadAboutMe.add(u.inc)
+        // Once per incarnation at which we were declared dead (a verdict spreads in many copies).
+        if (u.kind === 'dead' && u.node === this.ctx.id && u.from !== this.ctx.id && u.inc > this.deadAboutMeAt) {
+          this.deadAboutMeAt = u.inc
           this.counters.falsePositives++
           this.ctx.events.emit('gossip.false-positive', {by: u.from, incarnation: u.inc})
         }
@@ -269,6 +332,7 @@ export class GossipShell implements Role {
   private onEvent(e: MembershipEvent): void {
     const learned = parseAddr(e.member, e.tags?.addr)
     if (learned) this.book.set(e.member, learned)
+    if (e.type === 'forget') this.book.delete(e.member)
     if (e.type === 'suspect') {
       this.counters.suspectEvents++
       if (e.by === this.ctx.id) this.counters.suspicionsRaised++
@@ -286,9 +350,15 @@ export class GossipShell implements Role {
     return counts
   }
 
-  metrics(): GossipCounters & {udp: ReturnType<UdpEndpoint['stats']>} {
+  metrics(): GossipMetrics {
     const udp = this.udp.stats()
-    return {...this.counters, bytesIn: udp.bytesIn, bytesOut: udp.bytesOut, rejected: this.counters.rejected + udp.badDatagrams, udp}
+    const rejects: Record<string, number> = {...this.rejects.counts}
+    // The UDP endpoint counts what it could not open or decode; the opening is ours, so the rest did not decode.
+    const undecodable = udp.badDatagrams - this.udpUnopened
+    if (undecodable > 0) rejects.undecodable = undecodable
+    let rejected = 0
+    for (const n of Object.values(rejects)) rejected += n
+    return {...this.counters, bytesIn: udp.bytesIn, bytesOut: udp.bytesOut, rejected, rejects, udp}
   }
 
   onControl(body: unknown): unknown {
@@ -306,9 +376,14 @@ export class GossipShell implements Role {
         this.ctx.events.emit('gossip.leave', {})
         this.apply(this.core.command!({type: 'leave'}, this.now()))
         return {ok: true}
-      case 'tags':
-        this.apply(this.core.command!({type: 'set-tags', tags: {...req.tags, addr: this.core.self().tags.addr!}}, this.now()))
+      case 'tags': {
+        // Refused while leaving: peers would see left, then alive again, then left.
+        if (this.core.self().state === 'left') throw new UsageError('this node is leaving: its tags can no longer change')
+        const v = validateTags({...req.tags, addr: this.core.self().tags.addr!})
+        if (!v.ok) throw new UsageError('tags: at most 32, keys of 1–64 characters, values of at most 512 (what peers accept)')
+        this.apply(this.core.command!({type: 'set-tags', tags: v.msg}, this.now()))
         return {ok: true, tags: this.core.self().tags}
+      }
       case 'keys':
         return this.keys(req)
       default:
@@ -338,6 +413,8 @@ export class GossipShell implements Role {
 
   async stop(): Promise<void> {
     this.stopped = true
+    this.rejects?.flush()
+    this.rejects?.stop()
     for (const t of this.timers.values()) clearTimeout(t)
     this.timers.clear()
     await this.metricsServer?.close()
@@ -346,7 +423,7 @@ export class GossipShell implements Role {
 }
 
 const KINDS: DetectorKind[] = ['swim', 'phi', 'heartbeat']
-const PROFILES: SwimProfile[] = ['lan', 'local', 'fast']
+const PROFILES: readonly SwimProfile[] = swimProfileNames
 
 export function gossipRole(options: RoleOptions): Role {
   const o = options as Partial<GossipRoleOptions>
