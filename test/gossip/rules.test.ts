@@ -111,13 +111,18 @@ describe('a node with nobody to talk to asks for no timer, and wakes when a memb
     expect(out.timers.map((t) => t.key).sort()).toEqual(['gossip', 'probe', 'push-pull'])
   })
 
-  it('a gossip round that finds nobody to send to stops the loop (before: re-armed every 200 ms for ever)', () => {
-    const a = swim('a', {}, 'lan', ['a', 'b'])
-    // b is declared dead and the gossip-to-the-dead window passes: only a's own news is queued.
+  it('a gossip round that finds nobody to send to stops the loop (before: re-armed every 200 ms for ever), and a member restarts it', () => {
+    // b is declared dead and, with no gossip to the dead, a has nobody to send the news to.
+    const a = swim('a', {gossipToTheDeadTime: 0}, 'lan', ['a', 'b'])
     a.receive('c', gossip({kind: 'dead', node: 'b', inc: 0, from: 'c'}), 1_000)
-    a.runTimers(120_000)
+    expect((a.core as SwimCore).pendingBroadcasts()).toBe(1)
+    const fired = a.runTimers(120_000)
+    expect(fired).toBeLessThan(20)
     expect(a.timers.has('gossip')).toBe(false)
     expect(a.timers.has('probe')).toBe(false)
+    expect((a.core as SwimCore).pendingBroadcasts()).toBe(1)
+    const back = a.receive('b', gossip({kind: 'alive', node: 'b', inc: 1, tags: {}}), 130_000)
+    expect(back.timers.map((t) => t.key)).toEqual(expect.arrayContaining(['gossip', 'probe']))
   })
 })
 
