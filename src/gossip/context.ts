@@ -47,6 +47,8 @@ export class SwimContext {
     readonly rng: Random,
     readonly seeds: NodeId[],
     tags: Tags,
+    /** Bytes of our own message that fit one datagram (udpBufferSize less the host's envelope). */
+    readonly datagramBudget: number,
   ) {
     this.tags = tags
     // Without Lifeguard the multiplier is pinned at ×1.

@@ -11,6 +11,8 @@ export interface DetectorOptions extends DetectorBaseOptions {
   swim?: Partial<SwimConfig>
   phi?: Partial<PhiConfig>
   heartbeat?: Partial<HeartbeatConfig>
+  /** SWIM: bytes the host adds around each datagram (see SwimOptions). */
+  datagramOverhead?: number
 }
 
 export type GossipMessage = SwimMessage | AllToAllMessage
@@ -20,7 +22,7 @@ export function createDetector(kind: DetectorKind, opts: DetectorOptions): Detec
   const base = {id: opts.id, random: opts.random, seeds: opts.seeds, tags: opts.tags, members: opts.members, profile: opts.profile}
   switch (kind) {
     case 'swim':
-      return new SwimCore({...base, config: opts.swim}) as Detector<SwimMessage> as Detector<GossipMessage>
+      return new SwimCore({...base, config: opts.swim, datagramOverhead: opts.datagramOverhead}) as Detector<SwimMessage> as Detector<GossipMessage>
     case 'phi':
       return createPhi({...base, config: opts.phi}) as Detector<AllToAllMessage> as Detector<GossipMessage>
     case 'heartbeat':

@@ -100,7 +100,7 @@ export class Dissemination {
     if (this.queue.length > 0) {
       // Members already covered by the message (a buddy suspicion, a correction) are not sent twice.
       const skip = n === 0 ? undefined : msg.updates.map((u) => u.node)
-      used += this.queue.take(s.config.udpBufferSize - used, 0, retransmitLimit(s.config.retransmitMult, s.clusterSize()), msg.updates, skip)
+      used += this.queue.take(s.datagramBudget - used, 0, retransmitLimit(s.config.retransmitMult, s.clusterSize()), msg.updates, skip)
     }
     s.b.send(to, msg, 'datagram', used)
   }

@@ -23,6 +23,11 @@ import {memberView as view, type Detector, type DetectorBaseOptions, type Detect
 
 export interface SwimOptions extends DetectorBaseOptions {
   config?: Partial<SwimConfig>
+  /**
+   * Bytes a host adds around each datagram the core sends (its envelope, a seal), taken off
+   * udpBufferSize when the core fills a datagram, so that what goes on the wire fits. Default 0.
+   */
+  datagramOverhead?: number
 }
 
 export class SwimCore implements Detector<SwimMessage> {
@@ -42,6 +47,7 @@ export class SwimCore implements Detector<SwimMessage> {
       opts.random,
       (opts.seeds ?? []).filter((x) => x !== opts.id),
       {...(opts.tags ?? {})},
+      this.config.udpBufferSize - (opts.datagramOverhead ?? 0),
     )
   }
 

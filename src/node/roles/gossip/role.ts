@@ -24,6 +24,7 @@ import {UdpEndpoint, type PeerAddress} from '../../../transport/index.js'
 import {UsageError} from '../../../errors/index.js'
 import type {Role, RoleContext, RoleOptions} from '../types.js'
 import {newCounters, serveMetrics, type GossipCounters, type GossipMetrics, type MetricsServer} from './metrics.js'
+import {AddressBook} from './address-book.js'
 import {RejectLog} from './rejects.js'
 
 export interface GossipRoleOptions {
@@ -62,13 +63,6 @@ function isEnvelope(x: unknown): x is Datagram {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && 'f' in x && 'm' in x
 }
 
-/** The most addresses kept for ids the core does not know (datagrams from strangers), beyond its members. */
-const MAX_STRANGERS = 256
-
-function parseAddr(id: string, addr: string | undefined): PeerAddress | undefined {
-  const m = addr ? /^(.*):(\d+)$/.exec(addr) : null
-  return m ? {id, host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2])} : undefined
-}
 
 /**
  * The I/O shell around a failure-detector core: UDP datagrams (sealed when a key is set) and TCP
@@ -84,7 +78,7 @@ export class GossipShell implements Role {
   private keyring: Keyring | undefined
   private metricsServer: MetricsServer | undefined
   private readonly timers = new Map<string, NodeJS.Timeout>()
-  private readonly book = new Map<string, PeerAddress>()
+  private book!: AddressBook
   private readonly counters: GossipCounters = newCounters()
   /** Inputs dropped before the core, by reason (rate-limited `gossip.rejected` events). */
   private rejects!: RejectLog
@@ -94,6 +88,8 @@ export class GossipShell implements Role {
   /** The highest incarnation at which we learned of our own (false) death; counted once each. */
   private deadAboutMeAt = -1
   private stopped = false
+  /** The core has started: inputs before that (while the metrics server binds) are dropped. */
+  private started = false
   private readonly t0 = performance.now()
   private readonly wall0 = Date.now()
 
@@ -139,13 +135,12 @@ export class GossipShell implements Role {
         if (level === 'warn' || level === 'error') ctx.events.emit(`gossip.${level}`, {msg, ...fields})
       },
     })
-    for (const p of ctx.seedPeers) this.book.set(p.id, p)
     this.udp.onMessage((raw, from) => {
       if (!isEnvelope(raw) || !isNodeId(raw.f)) return this.rejects.add('envelope')
       const v = this.validate(raw.m)
       if (!v.ok) return this.rejects.add(v.reason, raw.f)
       // A member's address is where its datagrams come from (UDP and TCP share the port number).
-      if (!this.book.has(raw.f)) this.learnAddress({id: raw.f, host: from.host, port: from.port})
+      this.book.heard({id: raw.f, host: from.host, port: from.port})
       this.deliver(raw.f, v.msg)
     })
     const seed = this.opts.seed ?? randomInt(2 ** 31)
@@ -156,10 +151,12 @@ export class GossipShell implements Role {
       seeds: ctx.seedPeers.map((p) => p.id),
       tags: {...this.opts.tags, addr: `${host.includes(':') ? `[${host}]` : host}:${port}`},
       profile: this.opts.profile,
-      swim: {...o.swim, udpBufferSize: this.udpBudget(o.swim.udpBufferSize)},
+      swim: o.swim,
+      datagramOverhead: this.datagramOverhead(o.swim.udpBufferSize),
       phi: o.phi,
       heartbeat: o.heartbeat,
     })
+    this.book = new AddressBook(ctx.seedPeers, (id) => this.core.member(id), () => this.core.members().length)
     if (this.opts.metricsPort !== undefined) {
       this.metricsServer = await serveMetrics(host, this.opts.metricsPort, () => ({counters: this.counters, rejects: this.metrics().rejects, members: this.memberCounts()}), {
         node: ctx.id,
@@ -168,6 +165,7 @@ export class GossipShell implements Role {
     }
     ctx.events.emit('gossip.start', {detector: this.opts.detector, profile: this.opts.profile, seed, secure: Boolean(this.keyring), metricsPort: this.metricsServer?.port})
     this.apply(this.core.start(this.now()))
+    this.started = true
   }
 
   /**
@@ -176,13 +174,14 @@ export class GossipShell implements Role {
    * nonce, tag). Left at the endpoint's ceiling (1400, memberlist's UDPBufferSize), every full
    * datagram was refused by UdpEndpoint.send as oversize — dropped, with the updates it carried
    * counted as transmitted by the core — which is exactly when news piles up (joins, crashes).
-   * So the core is given the ceiling minus both overheads (memberlist subtracts its own too).
+   * So the core is told both overheads, and any excess of udpBufferSize over the endpoint's
+   * ceiling, to take off what it fills (memberlist subtracts its own too).
    */
-  private udpBudget(requested: number | undefined): number {
+  private datagramOverhead(requested: number | undefined): number {
     const wanted = typeof requested === 'number' ? requested : swimProfiles[this.opts.profile].udpBufferSize
     const envelope = pack({f: this.ctx.id, m: null}).length - pack(null).length
     const seal = this.keyring ? this.keyring.seal(Buffer.alloc(0)).length : 0
-    return Math.min(wanted, this.udp.maxDatagramBytes) - envelope - seal
+    return Math.max(0, wanted - this.udp.maxDatagramBytes) + envelope + seal
   }
 
   /**
@@ -230,7 +229,7 @@ export class GossipShell implements Role {
 
   /** Hands a validated message to the core. */
   private deliver(from: string, m: GossipMessage): void {
-    if (this.stopped) return
+    if (this.stopped || !this.started) return
     this.counters.messagesIn++
     this.observe(m, 'in')
     const before = this.core.self().incarnation
@@ -247,17 +246,6 @@ export class GossipShell implements Role {
     if (this.core.self().incarnation > before) this.counters.refutations++
   }
 
-  /**
-   * Remembers where `p.id` is. Addresses of members come from their tags; those of strangers
-   * (datagrams from ids the core does not know) are kept only up to MAX_STRANGERS beyond the
-   * members, so spoofed sender ids cannot grow the book without bound.
-   */
-  private learnAddress(p: PeerAddress): void {
-    this.book.set(p.id, p)
-    if (this.book.size <= this.core.members().length + MAX_STRANGERS + this.ctx.seedPeers.length) return
-    const seeds = new Set(this.ctx.seedPeers.map((x) => x.id))
-    for (const id of this.book.keys()) if (!seeds.has(id) && id !== p.id && this.core.member(id) === undefined) this.book.delete(id)
-  }
 
   /** Counting only: which kinds of message pass, and news of our own death. */
   private observe(m: GossipMessage, dir: 'in' | 'out'): void {
@@ -283,13 +271,6 @@ export class GossipShell implements Role {
     }
   }
 
-  private addressOf(id: string): PeerAddress | undefined {
-    const known = this.book.get(id)
-    if (known) return known
-    const learned = parseAddr(id, this.core.member(id)?.tags.addr)
-    if (learned) this.book.set(id, learned)
-    return learned
-  }
 
   private apply(out: Output<GossipMessage, MembershipEvent>): void {
     // The core may reuse these arrays on its next call, so everything is consumed here, now.
@@ -309,7 +290,7 @@ export class GossipShell implements Role {
       )
     }
     for (const env of out.send) {
-      const to = this.addressOf(env.to)
+      const to = this.book.lookup(env.to)
       if (!to) {
         this.counters.unroutable++
         continue
@@ -330,9 +311,7 @@ export class GossipShell implements Role {
   }
 
   private onEvent(e: MembershipEvent): void {
-    const learned = parseAddr(e.member, e.tags?.addr)
-    if (learned) this.book.set(e.member, learned)
-    if (e.type === 'forget') this.book.delete(e.member)
+    this.book.onEvent(e)
     if (e.type === 'suspect') {
       this.counters.suspectEvents++
       if (e.by === this.ctx.id) this.counters.suspicionsRaised++
