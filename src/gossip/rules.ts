@@ -45,10 +45,7 @@ export function mergeState(s: SwimContext, states: MemberSnapshot[], from: NodeI
     const e = states[i]!
     if (e.state === 'alive') {
       // alive()'s common case, without building an update: known, nothing newer.
-      if (e.id !== s.id) {
-        const r = s.table.get(e.id)
-        if (r !== undefined && e.inc <= r.inc) continue
-      }
+      if (e.id !== s.id && e.inc <= s.table.incOf(e.id)) continue
       alive(s, {kind: 'alive', node: e.id, inc: e.inc, tags: e.tags})
     } else if (e.state === 'left') dead(s, {kind: 'dead', node: e.id, inc: e.inc, from: e.id})
     else suspect(s, {kind: 'suspect', node: e.id, inc: e.inc, from})
@@ -66,6 +63,8 @@ export function alive(s: SwimContext, u: Update): void {
     if (u.inc > s.inc || (u.inc === s.inc && u.tags !== undefined && !sameTags(u.tags, s.tags))) refute(s, u.inc)
     return
   }
+  // The common case by far (every copy of an update after the first): known, nothing newer.
+  if (u.inc <= s.table.incOf(u.node)) return
   const r = s.table.get(u.node)
   if (!r) {
     addMember(s, u.node, u.inc, u.tags ?? EMPTY_TAGS)
@@ -75,7 +74,7 @@ export function alive(s: SwimContext, u: Update): void {
   // SWIM §4.2: only a higher incarnation overrides what we know.
   if (u.inc <= r.inc) return
   const prev = r.state
-  r.inc = u.inc
+  s.table.setInc(r, u.inc)
   s.changed()
   const tagsChanged = u.tags !== undefined && !sameTags(u.tags, r.tags)
   if (u.tags !== undefined) r.tags = u.tags
@@ -111,7 +110,7 @@ export function suspect(s: SwimContext, u: Update): void {
   // A suspicion at a higher incarnation than the one we hold is a new suspicion (the member
   // refuted the old one, and we may never see that refutation since it carries this same
   // incarnation): start afresh rather than let the old timer kill the member.
-  r.inc = u.inc
+  s.table.setInc(r, u.inc)
   s.changed()
   if (r.state !== 'suspect') setState(s, r, 'suspect')
   const start = suspicionStart(s, u.at)
@@ -138,7 +137,7 @@ export function dead(s: SwimContext, u: Update): void {
   const deadThenLeft = left && r?.state === 'dead'
   if (!r || u.inc < r.inc || (r.state === 'dead' && !deadThenLeft) || r.state === 'left') return
   clearSuspicion(s, r)
-  r.inc = u.inc
+  s.table.setInc(r, u.inc)
   s.changed()
   setState(s, r, left ? 'left' : 'dead')
   s.b.event(left ? {type: 'leave', member: r.id, incarnation: r.inc} : {type: 'dead', member: r.id, incarnation: r.inc, by: from})

@@ -96,6 +96,7 @@ export class SwimCore implements Detector<SwimMessage> {
     const s = this.s
     s.b.begin()
     s.now = s.selfChange = now
+    s.table.reserve(this.initial.length)
     for (const id of this.initial) if (id !== this.id && s.rec(id) === undefined) addMember(s, id, 0, EMPTY_TAGS)
     // Announce ourselves; the update spreads as soon as we know anyone.
     if (this.initial.length === 0) s.gossip.broadcast({kind: 'alive', node: this.id, inc: s.inc, tags: s.tags})
