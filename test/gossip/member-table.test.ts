@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {resolveSwimConfig} from '../../src/gossip/index.js'
-import {MemberTable} from '../../src/gossip/member-table.js'
+import {hashId, MemberTable} from '../../src/gossip/member-table.js'
 import {Rng} from '../../src/sim/index.js'
 
 /**
@@ -9,6 +9,21 @@ import {Rng} from '../../src/sim/index.js'
  * under any sequence of joins, deaths, leaves, returns and reaps.
  */
 describe('member table', () => {
+  it('a forgotten member does not hide the members that collided with it in the lookup table', () => {
+    // Ids whose hashes share a home slot in the table's first size (64 slots).
+    const home = (id: string) => hashId(id) & 63
+    const pool = Array.from({length: 5000}, (_, i) => `c${i}`)
+    const same = pool.filter((id) => home(id) === home(pool[0]!)).slice(0, 4)
+    expect(same).toHaveLength(4)
+    const table = new MemberTable('self', resolveSwimConfig('lan', {reconnectTimeout: 1}), new Rng(1))
+    for (const id of same) table.add(id, 7, {}, 0)
+    // Forget the first two: the two displaced behind them must still be found.
+    for (const id of same.slice(0, 2)) table.setState(table.get(id)!, 'dead', 0)
+    expect(table.reap(10).map((r) => r.id).sort()).toEqual(same.slice(0, 2).sort())
+    for (const id of same.slice(2)) expect(table.incOf(id)).toBe(7)
+    for (const id of same.slice(0, 2)) expect(table.get(id)).toBeUndefined()
+  })
+
   it('finds exactly the members it holds, with their incarnations, whatever joins and is forgotten', () => {
     const op = fc.oneof(
       fc.record({t: fc.constant('add' as const), id: fc.integer({min: 0, max: 300})}),
