@@ -2,6 +2,7 @@ import type {NodeId, Random} from '../core/index.js'
 import {Awareness} from './awareness.js'
 import type {SwimConfig} from './config.js'
 import {Dissemination} from './dissemination.js'
+import type {IdInterner} from './interner.js'
 import {MemberTable, type Rec} from './member-table.js'
 import type {SwimMessage, Update} from './messages.js'
 import {OutputBuilder} from './output.js'
@@ -49,11 +50,12 @@ export class SwimContext {
     tags: Tags,
     /** Bytes of our own message that fit one datagram (udpBufferSize less the host's envelope). */
     readonly datagramBudget: number,
+    interner?: IdInterner,
   ) {
     this.tags = tags
     // Without Lifeguard the multiplier is pinned at ×1.
     this.awareness = new Awareness(config.lifeguard ? config.awarenessMaxMultiplier : 1)
-    this.table = new MemberTable(id, config, rng)
+    this.table = new MemberTable(id, config, rng, interner)
     this.gossip = new Dissemination(this)
     this.probes = new Prober(this)
     this.pushPull = new PushPull(this)

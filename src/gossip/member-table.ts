@@ -4,6 +4,7 @@ import type {MemberSnapshot} from './messages.js'
 import {ProbeRing, ringKey} from './probe-ring.js'
 import type {Suspicion} from './suspicion.js'
 import {isLive, type MemberRecord, type MemberState, type Tags} from './types.js'
+import {IdInterner} from './interner.js'
 
 /**
  * SWIM's member table, one per core (memberlist state.go: `nodeMap` and `nodes`; util.go
@@ -12,22 +13,13 @@ import {isLive, type MemberRecord, type MemberState, type Tags} from './types.js
  * left, so the table holds the live members plus those inside the timeouts, however long the
  * node runs and however many members come and go.
  *
- * Records live in a dense list beside their ids, their incarnations (`incs`) and their state as
- * a small integer (`codes`), so random choices judge a draw, and the hottest path of a simulation
- * — a copy of an update already known, checked against the incarnation held — checks its
- * incarnation, without touching a record. An id is found through an open-addressing table of
- * positions in that list (linear probing on a hash of the id, at most half full), all in typed
- * arrays the collector need not scan. A `Map` of records per core was measurably slower at 1000
- * cores, whose buckets, entry chains and records no longer fit any cache (docs/simulator.md). The probe orders (the aligned ring, or memberlist's
- * shuffled walk) hold records too and follow every change of state here.
+ * Records live in a dense list beside their ids and their state as a small integer (`codes`), so
+ * random choices judge a draw without touching a record. An id is found through the interner
+ * (interner.ts): its number indexes the records and a typed array of their incarnations, so the
+ * hottest path of a simulation — a copy of an update already known, checked against the
+ * incarnation held — reads one number and no record. The probe orders (the aligned ring, or
+ * memberlist's shuffled walk) hold records too and follow every change of state here.
  */
-
-/** FNV-1a of an id: where its position sits in the lookup table. */
-export function hashId(id: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193)
-  return h >>> 0
-}
 
 export interface Rec extends MemberRecord {
   suspicion: Suspicion | null
@@ -57,14 +49,9 @@ export const PICK_DEAD = 1
 export const PICK_GOSSIP = 2
 
 export class MemberTable {
-  /**
-   * Every other member known, by id: open addressing over `mask + 1` slots (a power of two, at
-   * least twice the members); slots[h] is 1 + the member's position in `ids`/`recs`, 0 if empty.
-   */
-  private slots = new Int32Array(64)
-  private mask = 63
-  /** incs[i]: recs[i].inc, mirrored (see `setInc`). */
-  private incs = new Float64Array(32)
+  /** byIndex[n]: the record of the id numbered n by the interner; incs[n] its incarnation (−1: none here). */
+  private readonly byIndex: (Rec | undefined)[] = []
+  private incs = new Float64Array(0)
   /** ids[i] is recs[i]'s id; codes[i] its state (see `code`). Order: first learned, with holes filled by the last (reaping). */
   readonly ids: NodeId[] = []
   readonly recs: Rec[] = []
@@ -86,6 +73,8 @@ export class MemberTable {
     self: NodeId,
     private readonly config: SwimConfig,
     private readonly rng: Random,
+    /** This core's own, unless its host hands it one to share (interner.ts). */
+    private readonly interner: IdInterner = new IdInterner(),
   ) {
     this.ring = new ProbeRing<Rec>({id: self, state: 'alive', inc: 0, tags: {}, lastChange: 0, suspicion: null, snap: null, snapBytes: 0, pos: -1, ringKey: ringKey(self)})
   }
@@ -94,86 +83,33 @@ export class MemberTable {
     return this.recs.length
   }
 
-  /** The position of `id` in `ids`/`recs`, or −1. */
-  private indexOf(id: NodeId): number {
-    const slots = this.slots
-    const mask = this.mask
-    let h = hashId(id) & mask
-    for (;;) {
-      const i = slots[h]! - 1
-      if (i < 0 || this.ids[i] === id) return i
-      h = (h + 1) & mask
-    }
-  }
-
   get(id: NodeId): Rec | undefined {
-    const i = this.indexOf(id)
-    return i < 0 ? undefined : this.recs[i]
+    const n = this.interner.find(id)
+    return n === undefined ? undefined : this.byIndex[n]
   }
 
   /** The incarnation held for `id`, or −1 if unknown: the fast path, without touching the record. */
   incOf(id: NodeId): number {
-    const i = this.indexOf(id)
-    return i < 0 ? -1 : this.incs[i]!
+    const n = this.interner.find(id)
+    return n === undefined || n >= this.incs.length ? -1 : this.incs[n]!
   }
 
   /** Sets `r`'s incarnation (every change goes through here, so `incs` mirrors it). */
   setInc(r: Rec, inc: number): void {
     r.inc = inc
-    this.incs[r.pos] = inc
+    this.incs[this.interner.find(r.id)!] = inc
   }
 
-  /** Makes room for `n` members without growing the tables as they come (a start with a known membership). */
+  /** Makes room for `n` members (a start with a known membership). */
   reserve(n: number): void {
-    let size = this.slots.length
-    while (size < 2 * n) size *= 2
-    if (size !== this.slots.length) this.resize(size)
+    this.grow(n)
   }
 
-  private resize(size: number): void {
-    this.slots = new Int32Array(size)
-    this.mask = size - 1
-    const incs = new Float64Array(size >> 1)
-    incs.set(this.incs.subarray(0, Math.min(this.incs.length, incs.length)))
-    this.incs = incs
-    for (const r of this.recs) this.place(r)
-  }
-
-  /** The slot `r` occupies. */
-  private slotOf(r: Rec): number {
-    let h = hashId(r.id) & this.mask
-    while (this.slots[h] !== r.pos + 1) h = (h + 1) & this.mask
-    return h
-  }
-
-  private place(r: Rec): void {
-    const slots = this.slots
-    const mask = this.mask
-    let h = hashId(r.id) & mask
-    while (slots[h] !== 0) h = (h + 1) & mask
-    slots[h] = r.pos + 1
-  }
-
-  /** Empties `r`'s slot and shifts back the entries its removal would cut off (linear probing). */
-  private unplace(r: Rec): void {
-    const slots = this.slots
-    const mask = this.mask
-    let i = this.slotOf(r)
-    let j = i
-    for (;;) {
-      slots[i] = 0
-      for (;;) {
-        j = (j + 1) & mask
-        const e = slots[j]!
-        if (e === 0) return
-        const k = hashId(this.ids[e - 1]!) & mask
-        // The entry stays if its home k lies cyclically in (i, j].
-        if (i <= j ? i < k && k <= j : i < k || k <= j) continue
-        slots[i] = e
-        i = j
-        break
-      }
-    }
+  private grow(n: number): void {
+    if (n < this.incs.length) return
+    const grown = new Float64Array(Math.max(64, 2 * n + 2)).fill(-1)
+    grown.set(this.incs)
+    this.incs = grown
   }
 
   /** A member first learned of, alive at `inc`. */
@@ -189,9 +125,10 @@ export class MemberTable {
     this.codes[pos] = ALIVE
     this.ids.push(id)
     this.recs.push(rec)
-    if (2 * this.recs.length > this.slots.length) this.resize(2 * this.slots.length)
-    else this.place(rec)
-    this.incs[pos] = inc
+    const n = this.interner.intern(id)
+    this.grow(n)
+    this.byIndex[n] = rec
+    this.incs[n] = inc
     this.live++
     if (this.config.sharedClock) this.ring.add(rec)
     else {
@@ -243,15 +180,16 @@ export class MemberTable {
   private remove(r: Rec): void {
     if (r.state === 'dead') this.dead--
     else if (r.state === 'left') this.left--
-    this.unplace(r)
+    const n = this.interner.find(r.id)!
+    this.byIndex[n] = undefined
+    this.incs[n] = -1
+    this.interner.release(r.id)
     // Swap the last entry into the hole.
     const last = this.recs.length - 1
     const moved = this.recs[last]!
-    if (moved !== r) this.slots[this.slotOf(moved)] = r.pos + 1
     this.recs[r.pos] = moved
     this.ids[r.pos] = moved.id
     this.codes[r.pos] = this.codes[last]!
-    this.incs[r.pos] = this.incs[last]!
     moved.pos = r.pos
     this.recs.pop()
     this.ids.pop()

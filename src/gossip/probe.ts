@@ -21,9 +21,12 @@ interface Probe {
   target: NodeId
   acked: boolean
   /** The members asked to probe indirectly, and those whose nack arrived (each counted once). */
-  helpers: NodeId[]
-  nacked: NodeId[]
+  helpers: readonly NodeId[]
+  nacked: readonly NodeId[]
 }
+
+/** No helpers asked, no nack yet: shared by every probe until it has some (never written to). */
+const NONE: readonly NodeId[] = Object.freeze([])
 
 /**
  * Indirect probes we run for others at once. memberlist starts a goroutine and a timer per
@@ -108,7 +111,7 @@ export class Prober {
     const r = s.table.nextTarget(j)
     if (!r) return
     const seq = ++s.seq
-    this.probe = {seq, target: r.id, acked: false, helpers: [], nacked: []}
+    this.probe = {seq, target: r.id, acked: false, helpers: NONE, nacked: NONE}
     const updates: Update[] = []
     // Lifeguard Buddy System: probing a suspect carries the suspicion to it first, so a live
     // suspect learns of it and refutes without waiting for gossip to reach it.
@@ -141,7 +144,7 @@ export class Prober {
   /** A nack from `from`: counted once per helper we asked, however often the datagram arrives. */
   onNack(from: NodeId, seq: number): void {
     const p = this.probe
-    if (p && p.seq === seq && p.helpers.includes(from) && !p.nacked.includes(from)) p.nacked.push(from)
+    if (p && p.seq === seq && p.helpers.includes(from) && !p.nacked.includes(from)) p.nacked = [...p.nacked, from]
   }
 
   /** The `probe-timeout` timer, SWIM §3.1: no direct ack in time; ask k members to probe the target for us. */

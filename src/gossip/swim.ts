@@ -1,6 +1,7 @@
 import type {NodeId, Output} from '../core/index.js'
 import {resolveSwimConfig, type SwimConfig} from './config.js'
 import {SwimContext} from './context.js'
+import type {IdInterner} from './interner.js'
 import type {SwimMessage, Update} from './messages.js'
 import {addMember, EMPTY_TAGS, forget, merge, mergeState, sendCorrections} from './rules.js'
 import {recheck, suspicionExpired} from './suspicion-rules.js'
@@ -28,6 +29,8 @@ export interface SwimOptions extends DetectorBaseOptions {
    * udpBufferSize when the core fills a datagram, so that what goes on the wire fits. Default 0.
    */
   datagramOverhead?: number
+  /** An id interner to share with the other cores of one simulation (interner.ts); default: the core's own. */
+  interner?: IdInterner
 }
 
 export class SwimCore implements Detector<SwimMessage> {
@@ -48,6 +51,7 @@ export class SwimCore implements Detector<SwimMessage> {
       (opts.seeds ?? []).filter((x) => x !== opts.id),
       {...(opts.tags ?? {})},
       this.config.udpBufferSize - (opts.datagramOverhead ?? 0),
+      opts.interner,
     )
   }
 
