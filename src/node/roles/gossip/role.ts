@@ -383,6 +383,11 @@ export class GossipShell implements Role {
     return {keys: this.keyring.list()}
   }
 
+  /** Sizes of the shell's own tables (addresses known, timers pending), for the tests that check they stay bounded. */
+  tableSizes(): {addresses: number; timers: number} {
+    return {addresses: this.book.size, timers: this.timers.size}
+  }
+
   status(): Record<string, unknown> {
     if (!this.core) return {}
     // Lifeguard's local health score (0 = healthy; probes stretch ×(score + 1)), SWIM only.
