@@ -1,13 +1,31 @@
 import {randomInt} from 'node:crypto'
 import {pack, unpack} from 'msgpackr'
 import type {Output} from '../../../core/index.js'
-import {createDetector, swimProfiles, type Detector, type DetectorKind, type GossipMessage, type DetectorOverrides, type Member, type MembershipEvent, type SwimProfile, type Tags} from '../../../gossip/index.js'
+import {
+  createDetector,
+  isNodeId,
+  messageValidator,
+  swimProfileNames,
+  swimProfiles,
+  validateTags,
+  type Detector,
+  type DetectorKind,
+  type DetectorOverrides,
+  type GossipMessage,
+  type Member,
+  type MembershipEvent,
+  type SwimProfile,
+  type Tags,
+  type Validator,
+} from '../../../gossip/index.js'
 import {Keyring, parseKey} from '../../../security/index.js'
 import {Rng} from '../../../random/index.js'
 import {UdpEndpoint, type PeerAddress} from '../../../transport/index.js'
 import {UsageError} from '../../../errors/index.js'
 import type {Role, RoleContext, RoleOptions} from '../types.js'
-import {newCounters, serveMetrics, type GossipCounters, type MetricsServer} from './metrics.js'
+import {newCounters, serveMetrics, type GossipCounters, type GossipMetrics, type MetricsServer} from './metrics.js'
+import {AddressBook} from './address-book.js'
+import {RejectLog} from './rejects.js'
 
 export interface GossipRoleOptions {
   detector: DetectorKind
@@ -37,18 +55,14 @@ export interface MembersView {
 
 /** Wire envelope of a gossip datagram: the sender's id and the core's message. */
 interface Datagram {
-  f: string
-  m: GossipMessage
+  f: unknown
+  m: unknown
 }
 
-function isDatagram(x: unknown): x is Datagram {
-  return typeof x === 'object' && x !== null && typeof (x as Datagram).f === 'string' && typeof (x as Datagram).m === 'object' && (x as Datagram).m !== null
+function isEnvelope(x: unknown): x is Datagram {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && 'f' in x && 'm' in x
 }
 
-function parseAddr(id: string, addr: string | undefined): PeerAddress | undefined {
-  const m = addr ? /^(.*):(\d+)$/.exec(addr) : null
-  return m ? {id, host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2])} : undefined
-}
 
 /**
  * The I/O shell around a failure-detector core: UDP datagrams (sealed when a key is set) and TCP
@@ -64,10 +78,18 @@ export class GossipShell implements Role {
   private keyring: Keyring | undefined
   private metricsServer: MetricsServer | undefined
   private readonly timers = new Map<string, NodeJS.Timeout>()
-  private readonly book = new Map<string, PeerAddress>()
+  private book!: AddressBook
   private readonly counters: GossipCounters = newCounters()
-  private readonly deadAboutMe = new Set<number>()
+  /** Inputs dropped before the core, by reason (rate-limited `gossip.rejected` events). */
+  private rejects!: RejectLog
+  /** Datagrams the keyring could not open (the rest of the UDP endpoint's bad datagrams did not decode). */
+  private udpUnopened = 0
+  private validate!: Validator<GossipMessage>
+  /** The highest incarnation at which we learned of our own (false) death; counted once each. */
+  private deadAboutMeAt = -1
   private stopped = false
+  /** The core has started: inputs before that (while the metrics server binds) are dropped. */
+  private started = false
   private readonly t0 = performance.now()
   private readonly wall0 = Date.now()
 
@@ -85,6 +107,8 @@ export class GossipShell implements Role {
   async start(ctx: RoleContext): Promise<void> {
     this.ctx = ctx
     const {host, port} = ctx.transport.address
+    this.rejects = new RejectLog((fields) => ctx.events.emit('gossip.rejected', fields))
+    this.validate = messageValidator(this.opts.detector) as Validator<GossipMessage>
     if (this.opts.secret) this.keyring = Keyring.fromSecret(this.opts.secret)
     else {
       ctx.events.emit('gossip.insecure', {msg: 'no key set (--secret or DTK_SECRET): gossip is neither authenticated nor encrypted'})
@@ -97,20 +121,27 @@ export class GossipShell implements Role {
       port,
       faults: ctx.transport.faults,
       seal: this.keyring ? (b) => this.keyring!.seal(b) : undefined,
-      open: this.keyring ? (b) => this.keyring!.open(b) : undefined,
+      open: this.keyring
+        ? (b) => {
+            const plain = this.keyring!.open(b)
+            if (plain === null) {
+              this.udpUnopened++
+              this.rejects.add('unopened')
+            }
+            return plain
+          }
+        : undefined,
       log: (level, msg, fields) => {
         if (level === 'warn' || level === 'error') ctx.events.emit(`gossip.${level}`, {msg, ...fields})
       },
     })
-    for (const p of ctx.seedPeers) this.book.set(p.id, p)
     this.udp.onMessage((raw, from) => {
-      if (!isDatagram(raw)) {
-        this.counters.rejected++
-        return
-      }
+      if (!isEnvelope(raw) || !isNodeId(raw.f)) return this.rejects.add('envelope')
+      const v = this.validate(raw.m)
+      if (!v.ok) return this.rejects.add(v.reason, raw.f)
       // A member's address is where its datagrams come from (UDP and TCP share the port number).
-      if (!this.book.has(raw.f)) this.book.set(raw.f, {id: raw.f, host: from.host, port: from.port})
-      this.deliver(raw.f, raw.m)
+      this.book.heard({id: raw.f, host: from.host, port: from.port})
+      this.deliver(raw.f, v.msg)
     })
     const seed = this.opts.seed ?? randomInt(2 ** 31)
     const o = this.opts.overrides
@@ -120,18 +151,21 @@ export class GossipShell implements Role {
       seeds: ctx.seedPeers.map((p) => p.id),
       tags: {...this.opts.tags, addr: `${host.includes(':') ? `[${host}]` : host}:${port}`},
       profile: this.opts.profile,
-      swim: {...o.swim, udpBufferSize: this.udpBudget(o.swim.udpBufferSize)},
+      swim: o.swim,
+      datagramOverhead: this.datagramOverhead(o.swim.udpBufferSize),
       phi: o.phi,
       heartbeat: o.heartbeat,
     })
+    this.book = new AddressBook(ctx.seedPeers, (id) => this.core.member(id), () => this.core.members().length)
     if (this.opts.metricsPort !== undefined) {
-      this.metricsServer = await serveMetrics(host, this.opts.metricsPort, () => ({counters: this.counters, members: this.memberCounts()}), {
+      this.metricsServer = await serveMetrics(host, this.opts.metricsPort, () => ({counters: this.counters, rejects: this.metrics().rejects, members: this.memberCounts()}), {
         node: ctx.id,
         detector: this.opts.detector,
       })
     }
     ctx.events.emit('gossip.start', {detector: this.opts.detector, profile: this.opts.profile, seed, secure: Boolean(this.keyring), metricsPort: this.metricsServer?.port})
     this.apply(this.core.start(this.now()))
+    this.started = true
   }
 
   /**
@@ -140,13 +174,14 @@ export class GossipShell implements Role {
    * nonce, tag). Left at the endpoint's ceiling (1400, memberlist's UDPBufferSize), every full
    * datagram was refused by UdpEndpoint.send as oversize — dropped, with the updates it carried
    * counted as transmitted by the core — which is exactly when news piles up (joins, crashes).
-   * So the core is given the ceiling minus both overheads (memberlist subtracts its own too).
+   * So the core is told both overheads, and any excess of udpBufferSize over the endpoint's
+   * ceiling, to take off what it fills (memberlist subtracts its own too).
    */
-  private udpBudget(requested: number | undefined): number {
+  private datagramOverhead(requested: number | undefined): number {
     const wanted = typeof requested === 'number' ? requested : swimProfiles[this.opts.profile].udpBufferSize
     const envelope = pack({f: this.ctx.id, m: null}).length - pack(null).length
     const seal = this.keyring ? this.keyring.seal(Buffer.alloc(0)).length : 0
-    return Math.min(wanted, this.udp.maxDatagramBytes) - envelope - seal
+    return Math.max(0, wanted - this.udp.maxDatagramBytes) + envelope + seal
   }
 
   /**
@@ -171,31 +206,46 @@ export class GossipShell implements Role {
    * a datagram (`s`); a plain body (`m`) is then a stranger's and is dropped, and the other way round.
    */
   onPeerMessage(msg: {op: string; [k: string]: unknown}, from: string): void {
-    if (msg.op !== 'gossip') return
+    if (msg.op !== 'gossip' || this.stopped) return
+    if (!isNodeId(from)) return this.rejects.add('envelope')
     let body: unknown
     if (this.keyring) {
-      const plain = Buffer.isBuffer(msg.s) || msg.s instanceof Uint8Array ? this.keyring.open(Buffer.from(msg.s as Uint8Array)) : null
+      if (!(Buffer.isBuffer(msg.s) || msg.s instanceof Uint8Array)) return this.rejects.add('unsealed', from)
+      const plain = this.keyring.open(Buffer.from(msg.s as Uint8Array))
+      if (plain === null) return this.rejects.add('unopened', from)
       try {
-        body = plain ? unpack(plain) : undefined
+        body = unpack(plain)
       } catch {
-        body = undefined
+        return this.rejects.add('unopened', from)
       }
-    } else body = msg.m
-    if (typeof body !== 'object' || body === null) {
-      this.counters.rejected++
-      return
+    } else {
+      if (msg.m === undefined) return this.rejects.add('unsealed', from)
+      body = msg.m
     }
-    this.deliver(from, body as GossipMessage)
+    const v = this.validate(body)
+    if (!v.ok) return this.rejects.add(v.reason, from)
+    this.deliver(from, v.msg)
   }
 
+  /** Hands a validated message to the core. */
   private deliver(from: string, m: GossipMessage): void {
-    if (this.stopped) return
+    if (this.stopped || !this.started) return
     this.counters.messagesIn++
     this.observe(m, 'in')
     const before = this.core.self().incarnation
-    this.apply(this.core.receive(from, m, this.now()))
+    let out: Output<GossipMessage, MembershipEvent>
+    try {
+      out = this.core.receive(from, m, this.now())
+    } catch (error) {
+      // Validated input must never make a core throw; should one, the node lives on and says so.
+      this.rejects.add('core-error', from)
+      this.ctx.events.emit('gossip.error', {msg: 'the detector core threw on a message', from, error: String(error).slice(0, 200)})
+      return
+    }
+    this.apply(out)
     if (this.core.self().incarnation > before) this.counters.refutations++
   }
+
 
   /** Counting only: which kinds of message pass, and news of our own death. */
   private observe(m: GossipMessage, dir: 'in' | 'out'): void {
@@ -211,8 +261,9 @@ export class GossipShell implements Role {
     const updates = (m as {updates?: Array<{kind: string; node: string; inc: number; from?: string}>}).updates
     if (Array.isArray(updates)) {
       for (const u of updates) {
-        if (u.kind === 'dead' && u.node === this.ctx.id && u.from !== this.ctx.id && !this.deadAboutMe.has(u.inc)) {
-          this.deadAboutMe.add(u.inc)
+        // Once per incarnation at which we were declared dead (a verdict spreads in many copies).
+        if (u.kind === 'dead' && u.node === this.ctx.id && u.from !== this.ctx.id && u.inc > this.deadAboutMeAt) {
+          this.deadAboutMeAt = u.inc
           this.counters.falsePositives++
           this.ctx.events.emit('gossip.false-positive', {by: u.from, incarnation: u.inc})
         }
@@ -220,13 +271,6 @@ export class GossipShell implements Role {
     }
   }
 
-  private addressOf(id: string): PeerAddress | undefined {
-    const known = this.book.get(id)
-    if (known) return known
-    const learned = parseAddr(id, this.core.member(id)?.tags.addr)
-    if (learned) this.book.set(id, learned)
-    return learned
-  }
 
   private apply(out: Output<GossipMessage, MembershipEvent>): void {
     // The core may reuse these arrays on its next call, so everything is consumed here, now.
@@ -246,7 +290,7 @@ export class GossipShell implements Role {
       )
     }
     for (const env of out.send) {
-      const to = this.addressOf(env.to)
+      const to = this.book.lookup(env.to)
       if (!to) {
         this.counters.unroutable++
         continue
@@ -267,8 +311,7 @@ export class GossipShell implements Role {
   }
 
   private onEvent(e: MembershipEvent): void {
-    const learned = parseAddr(e.member, e.tags?.addr)
-    if (learned) this.book.set(e.member, learned)
+    this.book.onEvent(e)
     if (e.type === 'suspect') {
       this.counters.suspectEvents++
       if (e.by === this.ctx.id) this.counters.suspicionsRaised++
@@ -286,9 +329,15 @@ export class GossipShell implements Role {
     return counts
   }
 
-  metrics(): GossipCounters & {udp: ReturnType<UdpEndpoint['stats']>} {
+  metrics(): GossipMetrics {
     const udp = this.udp.stats()
-    return {...this.counters, bytesIn: udp.bytesIn, bytesOut: udp.bytesOut, rejected: this.counters.rejected + udp.badDatagrams, udp}
+    const rejects: Record<string, number> = {...this.rejects.counts}
+    // The UDP endpoint counts what it could not open or decode; the opening is ours, so the rest did not decode.
+    const undecodable = udp.badDatagrams - this.udpUnopened
+    if (undecodable > 0) rejects.undecodable = undecodable
+    let rejected = 0
+    for (const n of Object.values(rejects)) rejected += n
+    return {...this.counters, bytesIn: udp.bytesIn, bytesOut: udp.bytesOut, rejected, rejects, udp}
   }
 
   onControl(body: unknown): unknown {
@@ -306,9 +355,14 @@ export class GossipShell implements Role {
         this.ctx.events.emit('gossip.leave', {})
         this.apply(this.core.command!({type: 'leave'}, this.now()))
         return {ok: true}
-      case 'tags':
-        this.apply(this.core.command!({type: 'set-tags', tags: {...req.tags, addr: this.core.self().tags.addr!}}, this.now()))
+      case 'tags': {
+        // Refused while leaving: peers would see left, then alive again, then left.
+        if (this.core.self().state === 'left') throw new UsageError('this node is leaving: its tags can no longer change')
+        const v = validateTags({...req.tags, addr: this.core.self().tags.addr!})
+        if (!v.ok) throw new UsageError('tags: at most 32, keys of 1–64 characters, values of at most 512 (what peers accept)')
+        this.apply(this.core.command!({type: 'set-tags', tags: v.msg}, this.now()))
         return {ok: true, tags: this.core.self().tags}
+      }
       case 'keys':
         return this.keys(req)
       default:
@@ -329,6 +383,11 @@ export class GossipShell implements Role {
     return {keys: this.keyring.list()}
   }
 
+  /** Sizes of the shell's own tables (addresses known, timers pending), for the tests that check they stay bounded. */
+  tableSizes(): {addresses: number; timers: number} {
+    return {addresses: this.book.size, timers: this.timers.size}
+  }
+
   status(): Record<string, unknown> {
     if (!this.core) return {}
     // Lifeguard's local health score (0 = healthy; probes stretch ×(score + 1)), SWIM only.
@@ -338,6 +397,8 @@ export class GossipShell implements Role {
 
   async stop(): Promise<void> {
     this.stopped = true
+    this.rejects?.flush()
+    this.rejects?.stop()
     for (const t of this.timers.values()) clearTimeout(t)
     this.timers.clear()
     await this.metricsServer?.close()
@@ -346,7 +407,7 @@ export class GossipShell implements Role {
 }
 
 const KINDS: DetectorKind[] = ['swim', 'phi', 'heartbeat']
-const PROFILES: SwimProfile[] = ['lan', 'local', 'fast']
+const PROFILES: readonly SwimProfile[] = swimProfileNames
 
 export function gossipRole(options: RoleOptions): Role {
   const o = options as Partial<GossipRoleOptions>
