@@ -1,13 +1,13 @@
-import {randomInt} from 'node:crypto'
-import {pack, unpack} from 'msgpackr'
-import type {Output} from '../../../core/index.js'
+import type {CoreContext, Envelope, Route} from '../../../core/index.js'
 import {createDetector, swimProfiles, type Detector, type DetectorKind, type GossipMessage, type DetectorOverrides, type Member, type MembershipEvent, type SwimProfile, type Tags} from '../../../gossip/index.js'
 import {Keyring, parseKey} from '../../../security/index.js'
-import {Rng} from '../../../random/index.js'
-import {UdpEndpoint, type PeerAddress} from '../../../transport/index.js'
+import type {PeerAddress} from '../../../transport/index.js'
 import {UsageError} from '../../../errors/index.js'
+import type {NodeHost} from '../../host/host.js'
+import type {HostHooks, HostedComposition, HostedCore} from '../../host/types.js'
 import type {Role, RoleContext, RoleOptions} from '../types.js'
 import {newCounters, serveMetrics, type GossipCounters, type MetricsServer} from './metrics.js'
+import {memberLogFactory, type MemberLogEvent} from './member-log.js'
 
 export interface GossipRoleOptions {
   detector: DetectorKind
@@ -18,7 +18,6 @@ export interface GossipRoleOptions {
   /** Comma-separated keys, the first primary; see src/security. */
   secret?: string
   metricsPort?: number
-  seed?: number
 }
 
 export type GossipControl =
@@ -35,14 +34,17 @@ export interface MembersView {
   members: Member[]
 }
 
-/** Wire envelope of a gossip datagram: the sender's id and the core's message. */
-interface Datagram {
-  f: string
-  m: GossipMessage
-}
+/** The name of the failure detector's core on a gossip node. */
+export const MEMBERSHIP = 'membership'
 
-function isDatagram(x: unknown): x is Datagram {
-  return typeof x === 'object' && x !== null && typeof (x as Datagram).f === 'string' && typeof (x as Datagram).m === 'object' && (x as Datagram).m !== null
+/** Cores a role runs beside membership, and how membership events reach them. */
+export interface WithMembership {
+  name: string
+  cores: Record<string, HostedCore>
+  route: Route
+  /** Events of those cores, for the role's own event log. */
+  event?(ctx: RoleContext, core: string, event: unknown): void
+  clientCore?: string
 }
 
 function parseAddr(id: string, addr: string | undefined): PeerAddress | undefined {
@@ -50,220 +52,145 @@ function parseAddr(id: string, addr: string | undefined): PeerAddress | undefine
   return m ? {id, host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2])} : undefined
 }
 
+/** A datagram too large for one: its piggybacked updates split in two messages (the core never mutates a message once sent: copies). */
+function splitUpdates(msg: GossipMessage): [GossipMessage, GossipMessage] | null {
+  const updates = (msg as {updates?: unknown[]}).updates
+  if (!Array.isArray(updates) || updates.length === 0) return null
+  const half = updates.length >> 1
+  return [{...msg, updates: updates.slice(0, half)} as GossipMessage, {type: 'gossip', updates: updates.slice(half)} as unknown as GossipMessage]
+}
+
 /**
- * The I/O shell around a failure-detector core: UDP datagrams (sealed when a key is set) and TCP
- * push-pull through the one transport, real timers, a monotonic clock, and a seeded PRNG. All the
- * rules — who to probe, when to suspect, what to gossip — are the core's (src/gossip); this file
- * only carries its outputs out and the world's inputs in, and counts what passes.
+ * The gossip role: a failure-detector core (src/gossip) as core `membership` on the node host,
+ * which carries its datagrams (UDP, sealed with the keyring when a key is set) and push-pull
+ * (TCP streams), runs its timers on the shared wall clock and hands it a seeded Random. What
+ * stays here is gossip's own: the address book (a member's address travels in its `addr` tag),
+ * the counters and the Prometheus endpoint, `member.*` events, and the control commands
+ * (members, metrics, leave, tags, keys). Every decision is the core's.
  */
-export class GossipShell implements Role {
-  readonly name = 'gossip'
-  private core!: Detector<GossipMessage>
+export class GossipRole implements Role {
+  readonly name: string
+  readonly datagrams = true
+  readonly rejectEvent = 'gossip.rejected'
+  readonly composition: HostedComposition
+  readonly hooks: HostHooks
+  private host!: NodeHost
   private ctx!: RoleContext
-  private udp!: UdpEndpoint
-  private keyring: Keyring | undefined
+  private readonly ring: Keyring | undefined
   private metricsServer: MetricsServer | undefined
-  private readonly timers = new Map<string, NodeJS.Timeout>()
   private readonly book = new Map<string, PeerAddress>()
   private readonly counters: GossipCounters = newCounters()
   private readonly deadAboutMe = new Set<number>()
-  private stopped = false
-  private readonly t0 = performance.now()
-  private readonly wall0 = Date.now()
+  private incarnation = 0
 
-  constructor(private readonly opts: GossipRoleOptions) {}
+  constructor(
+    private readonly opts: GossipRoleOptions,
+    private readonly extra?: WithMembership,
+  ) {
+    this.name = extra?.name ?? 'gossip'
+    this.ring = opts.secret ? Keyring.fromSecret(opts.secret) : undefined
+    const membership: HostedCore<GossipMessage> = {factory: (c) => this.createCore(c), clock: 'wall', split: splitUpdates}
+    this.composition = extra
+      ? {cores: {[MEMBERSHIP]: membership, ...extra.cores}, route: extra.route, clientCore: extra.clientCore}
+      : {cores: {[MEMBERSHIP]: membership}}
+    this.hooks = {
+      resolve: (id) => this.addressOf(id),
+      heard: (p) => {
+        if (!this.book.has(p.id)) this.book.set(p.id, p)
+      },
+      sent: (_core, env) => this.observeOut(env),
+      received: (core, _from, msg) => core === MEMBERSHIP && this.observeIn(msg as GossipMessage),
+      afterReceive: (core) => {
+        if (core !== MEMBERSHIP) return
+        const inc = this.core.self().incarnation
+        if (inc > this.incarnation) this.counters.refutations++
+        this.incarnation = inc
+      },
+      event: (core, e) => (core === MEMBERSHIP ? this.onEvent(e as MembershipEvent) : this.extra?.event?.(this.ctx, core, e)),
+      unroutable: () => void this.counters.unroutable++,
+      oversize: (_core, to, msg) => this.ctx.events.emit('gossip.oversize', {to, message: (msg as {type?: string}).type}),
+    }
+  }
 
-  /**
-   * The core's clock: wall-clock ms, advanced by the monotonic clock. Members must share it
-   * (the aligned probe schedule and the timing of suspicions do; see src/gossip/probe-ring.ts),
-   * and a process-relative clock would give every node its own.
-   */
-  private now(): number {
-    return this.wall0 + (performance.now() - this.t0)
+  keyring(): Keyring | undefined {
+    return this.ring
+  }
+
+  private get core(): Detector<GossipMessage> {
+    return this.host.core<Detector<GossipMessage>>(MEMBERSHIP)!
+  }
+
+  private createCore(c: CoreContext): Detector<GossipMessage> {
+    const {host, port} = this.ctx.transport.address
+    const o = this.opts.overrides
+    const wanted = typeof o.swim.udpBufferSize === 'number' ? o.swim.udpBufferSize : swimProfiles[this.opts.profile].udpBufferSize
+    // The core fills datagrams to udpBufferSize bytes of its own message; the host's envelope
+    // (sender, core, id, Lamport clock) and the seal come on top, and the endpoint refuses what
+    // exceeds its ceiling (memberlist subtracts its own overheads the same way).
+    const budget = Math.min(wanted, this.host.maxDatagramBytes) - this.host.datagramOverhead(MEMBERSHIP)
+    const core = createDetector(this.opts.detector, {
+      id: c.id,
+      random: c.random,
+      seeds: this.ctx.seedPeers.map((p) => p.id),
+      tags: {...this.opts.tags, addr: `${host.includes(':') ? `[${host}]` : host}:${port}`},
+      profile: this.opts.profile,
+      swim: {...o.swim, udpBufferSize: budget},
+      phi: o.phi,
+      heartbeat: o.heartbeat,
+    })
+    return core
   }
 
   async start(ctx: RoleContext): Promise<void> {
     this.ctx = ctx
-    const {host, port} = ctx.transport.address
-    if (this.opts.secret) this.keyring = Keyring.fromSecret(this.opts.secret)
-    else {
+    this.host = ctx.host
+    for (const p of ctx.seedPeers) this.book.set(p.id, p)
+    if (!this.ring) {
       ctx.events.emit('gossip.insecure', {msg: 'no key set (--secret or DTK_SECRET): gossip is neither authenticated nor encrypted'})
       process.stderr.write(`warning: node ${ctx.id}: gossip runs without a key; set --secret or DTK_SECRET to authenticate and encrypt it\n`)
     }
-    // UDP on the same port number as TCP, as memberlist does: one address per member.
-    this.udp = await UdpEndpoint.bind({
-      id: ctx.id,
-      host,
-      port,
-      faults: ctx.transport.faults,
-      seal: this.keyring ? (b) => this.keyring!.seal(b) : undefined,
-      open: this.keyring ? (b) => this.keyring!.open(b) : undefined,
-      log: (level, msg, fields) => {
-        if (level === 'warn' || level === 'error') ctx.events.emit(`gossip.${level}`, {msg, ...fields})
-      },
-    })
-    for (const p of ctx.seedPeers) this.book.set(p.id, p)
-    this.udp.onMessage((raw, from) => {
-      if (!isDatagram(raw)) {
-        this.counters.rejected++
-        return
-      }
-      // A member's address is where its datagrams come from (UDP and TCP share the port number).
-      if (!this.book.has(raw.f)) this.book.set(raw.f, {id: raw.f, host: from.host, port: from.port})
-      this.deliver(raw.f, raw.m)
-    })
-    const seed = this.opts.seed ?? randomInt(2 ** 31)
-    const o = this.opts.overrides
-    this.core = createDetector(this.opts.detector, {
-      id: ctx.id,
-      random: new Rng(seed),
-      seeds: ctx.seedPeers.map((p) => p.id),
-      tags: {...this.opts.tags, addr: `${host.includes(':') ? `[${host}]` : host}:${port}`},
-      profile: this.opts.profile,
-      swim: {...o.swim, udpBufferSize: this.udpBudget(o.swim.udpBufferSize)},
-      phi: o.phi,
-      heartbeat: o.heartbeat,
-    })
+    const {host} = ctx.transport.address
     if (this.opts.metricsPort !== undefined) {
-      this.metricsServer = await serveMetrics(host, this.opts.metricsPort, () => ({counters: this.counters, members: this.memberCounts()}), {
+      this.metricsServer = await serveMetrics(host, this.opts.metricsPort, () => ({counters: this.metrics(), members: this.memberCounts()}), {
         node: ctx.id,
         detector: this.opts.detector,
       })
     }
-    ctx.events.emit('gossip.start', {detector: this.opts.detector, profile: this.opts.profile, seed, secure: Boolean(this.keyring), metricsPort: this.metricsServer?.port})
-    this.apply(this.core.start(this.now()))
-  }
-
-  /**
-   * The core fills a datagram up to `udpBufferSize` bytes of its own message, but what goes on
-   * the wire is larger: the envelope carrying our id ({f, m}) and, with a key, the seal (version,
-   * nonce, tag). Left at the endpoint's ceiling (1400, memberlist's UDPBufferSize), every full
-   * datagram was refused by UdpEndpoint.send as oversize — dropped, with the updates it carried
-   * counted as transmitted by the core — which is exactly when news piles up (joins, crashes).
-   * So the core is given the ceiling minus both overheads (memberlist subtracts its own too).
-   */
-  private udpBudget(requested: number | undefined): number {
-    const wanted = typeof requested === 'number' ? requested : swimProfiles[this.opts.profile].udpBufferSize
-    const envelope = pack({f: this.ctx.id, m: null}).length - pack(null).length
-    const seal = this.keyring ? this.keyring.seal(Buffer.alloc(0)).length : 0
-    return Math.min(wanted, this.udp.maxDatagramBytes) - envelope - seal
-  }
-
-  /**
-   * Sends one UDP message; should it still not fit (a size estimate off), its piggybacked updates
-   * are split off into gossip datagrams rather than lost. False only if a lone message cannot fit.
-   */
-  private sendUdp(to: PeerAddress, msg: GossipMessage): boolean {
-    if (this.udp.send(to, {f: this.ctx.id, m: msg})) return true
-    const updates = (msg as {updates?: unknown[]}).updates
-    if (!Array.isArray(updates) || updates.length === 0) return false
-    this.counters.splits++
-    const half = updates.length >> 1
-    // Messages are never mutated once handed over (the core may share them): copy.
-    const head = {...msg, updates: updates.slice(0, half)} as GossipMessage
-    const tail = {type: 'gossip', updates: updates.slice(half)} as unknown as GossipMessage
-    const ok = this.sendUdp(to, head)
-    return this.sendUdp(to, tail) && ok
-  }
-
-  /**
-   * Push-pull arrives over TCP as a one-way transport message. With a key, its body is sealed like
-   * a datagram (`s`); a plain body (`m`) is then a stranger's and is dropped, and the other way round.
-   */
-  onPeerMessage(msg: {op: string; [k: string]: unknown}, from: string): void {
-    if (msg.op !== 'gossip') return
-    let body: unknown
-    if (this.keyring) {
-      const plain = Buffer.isBuffer(msg.s) || msg.s instanceof Uint8Array ? this.keyring.open(Buffer.from(msg.s as Uint8Array)) : null
-      try {
-        body = plain ? unpack(plain) : undefined
-      } catch {
-        body = undefined
-      }
-    } else body = msg.m
-    if (typeof body !== 'object' || body === null) {
-      this.counters.rejected++
-      return
-    }
-    this.deliver(from, body as GossipMessage)
-  }
-
-  private deliver(from: string, m: GossipMessage): void {
-    if (this.stopped) return
-    this.counters.messagesIn++
-    this.observe(m, 'in')
-    const before = this.core.self().incarnation
-    this.apply(this.core.receive(from, m, this.now()))
-    if (this.core.self().incarnation > before) this.counters.refutations++
-  }
-
-  /** Counting only: which kinds of message pass, and news of our own death. */
-  private observe(m: GossipMessage, dir: 'in' | 'out'): void {
-    const type = (m as {type?: string}).type
-    if (dir === 'out') {
-      if (type === 'ping') this.counters.probes++
-      else if (type === 'ping-req') this.counters.indirectProbes++
-      else if (type === 'push-pull') this.counters.pushPulls++
-      return
-    }
-    if (type === 'ack') this.counters.acks++
-    else if (type === 'nack') this.counters.nacks++
-    const updates = (m as {updates?: Array<{kind: string; node: string; inc: number; from?: string}>}).updates
-    if (Array.isArray(updates)) {
-      for (const u of updates) {
-        if (u.kind === 'dead' && u.node === this.ctx.id && u.from !== this.ctx.id && !this.deadAboutMe.has(u.inc)) {
-          this.deadAboutMe.add(u.inc)
-          this.counters.falsePositives++
-          this.ctx.events.emit('gossip.false-positive', {by: u.from, incarnation: u.inc})
-        }
-      }
-    }
+    ctx.events.emit('gossip.start', {detector: this.opts.detector, profile: this.opts.profile, seed: ctx.host.seed, secure: Boolean(this.ring), metricsPort: this.metricsServer?.port})
   }
 
   private addressOf(id: string): PeerAddress | undefined {
     const known = this.book.get(id)
     if (known) return known
-    const learned = parseAddr(id, this.core.member(id)?.tags.addr)
+    const learned = parseAddr(id, this.host.core<Detector<GossipMessage>>(MEMBERSHIP)?.member(id)?.tags.addr)
     if (learned) this.book.set(id, learned)
     return learned
   }
 
-  private apply(out: Output<GossipMessage, MembershipEvent>): void {
-    // The core may reuse these arrays on its next call, so everything is consumed here, now.
-    for (const key of out.cancel) {
-      clearTimeout(this.timers.get(key))
-      this.timers.delete(key)
-    }
-    for (const t of out.timers) {
-      clearTimeout(this.timers.get(t.key))
-      const key = t.key
-      this.timers.set(
-        key,
-        setTimeout(() => {
-          this.timers.delete(key)
-          if (!this.stopped) this.apply(this.core.tick(key, this.now()))
-        }, Math.max(0, t.at - this.now())),
-      )
-    }
-    for (const env of out.send) {
-      const to = this.addressOf(env.to)
-      if (!to) {
-        this.counters.unroutable++
-        continue
-      }
-      this.counters.messagesOut++
-      this.observe(env.msg, 'out')
-      if (env.channel === 'stream') {
-        try {
-          this.ctx.transport.send(to, this.keyring ? {op: 'gossip', s: this.keyring.seal(pack(env.msg))} : {op: 'gossip', m: env.msg})
-        } catch {
-          // A full queue to a dead member: push-pull is best effort, the next round retries.
-        }
-      } else if (!this.sendUdp(to, env.msg)) {
-        this.ctx.events.emit('gossip.oversize', {to: env.to, message: (env.msg as {type?: string}).type})
+  /** Counting only: which kinds of message leave. */
+  private observeOut(env: Envelope<unknown>): void {
+    this.counters.messagesOut++
+    const type = (env.msg as {type?: string}).type
+    if (type === 'ping') this.counters.probes++
+    else if (type === 'ping-req') this.counters.indirectProbes++
+    else if (type === 'push-pull') this.counters.pushPulls++
+  }
+
+  /** Counting only: which kinds of message arrive, and news of our own death. */
+  private observeIn(m: GossipMessage): void {
+    this.counters.messagesIn++
+    const type = (m as {type?: string}).type
+    if (type === 'ack') this.counters.acks++
+    else if (type === 'nack') this.counters.nacks++
+    const updates = (m as {updates?: Array<{kind: string; node: string; inc: number; from?: string}>}).updates
+    if (!Array.isArray(updates)) return
+    for (const u of updates) {
+      if (u.kind === 'dead' && u.node === this.ctx.id && u.from !== this.ctx.id && !this.deadAboutMe.has(u.inc)) {
+        this.deadAboutMe.add(u.inc)
+        this.counters.falsePositives++
+        this.ctx.events.emit('gossip.false-positive', {by: u.from, incarnation: u.inc})
       }
     }
-    for (const e of out.events) this.onEvent(e)
   }
 
   private onEvent(e: MembershipEvent): void {
@@ -286,9 +213,12 @@ export class GossipShell implements Role {
     return counts
   }
 
-  metrics(): GossipCounters & {udp: ReturnType<UdpEndpoint['stats']>} {
-    const udp = this.udp.stats()
-    return {...this.counters, bytesIn: udp.bytesIn, bytesOut: udp.bytesOut, rejected: this.counters.rejected + udp.badDatagrams, udp}
+  metrics(): GossipCounters & {udp: unknown; rejects: Record<string, number>} {
+    const st = this.host.status() as {udp?: {bytesIn: number; bytesOut: number; badDatagrams: number}; rejects: Record<string, number>; splits: number}
+    const udp = st.udp ?? {bytesIn: 0, bytesOut: 0, badDatagrams: 0}
+    let rejected = udp.badDatagrams
+    for (const n of Object.values(st.rejects)) rejected += n
+    return {...this.counters, bytesIn: udp.bytesIn, bytesOut: udp.bytesOut, rejected, splits: st.splits, rejects: st.rejects, udp}
   }
 
   onControl(body: unknown): unknown {
@@ -304,10 +234,10 @@ export class GossipShell implements Role {
         return this.metrics()
       case 'leave':
         this.ctx.events.emit('gossip.leave', {})
-        this.apply(this.core.command!({type: 'leave'}, this.now()))
+        this.host.command(MEMBERSHIP, {type: 'leave'})
         return {ok: true}
       case 'tags':
-        this.apply(this.core.command!({type: 'set-tags', tags: {...req.tags, addr: this.core.self().tags.addr!}}, this.now()))
+        this.host.command(MEMBERSHIP, {type: 'set-tags', tags: {...req.tags, addr: this.core.self().tags.addr!}})
         return {ok: true, tags: this.core.self().tags}
       case 'keys':
         return this.keys(req)
@@ -317,42 +247,61 @@ export class GossipShell implements Role {
   }
 
   private keys(req: Extract<GossipControl, {op: 'keys'}>): unknown {
-    if (!this.keyring) throw new UsageError('this node runs without a key; start it with --secret to use a keyring')
+    if (!this.ring) throw new UsageError('this node runs without a key; start it with --secret to use a keyring')
     if (req.action !== 'list') {
       if (!req.key) throw new UsageError(`keys ${req.action} needs a key`)
       const key = parseKey(req.key)
-      if (req.action === 'install') this.keyring.install(key)
-      else if (req.action === 'use') this.keyring.use(key)
-      else this.keyring.remove(key)
+      if (req.action === 'install') this.ring.install(key)
+      else if (req.action === 'use') this.ring.use(key)
+      else this.ring.remove(key)
       this.ctx.events.emit('gossip.keys', {action: req.action})
     }
-    return {keys: this.keyring.list()}
+    return {keys: this.ring.list()}
   }
 
   status(): Record<string, unknown> {
-    if (!this.core) return {}
+    const core = this.host?.core<Detector<GossipMessage>>(MEMBERSHIP)
+    if (!core) return {}
     // Lifeguard's local health score (0 = healthy; probes stretch ×(score + 1)), SWIM only.
-    const health = (this.core as {health?: () => number}).health?.()
-    return {detector: this.opts.detector, incarnation: this.core.self().incarnation, members: this.memberCounts(), ...(health === undefined ? {} : {health}), metricsPort: this.metricsServer?.port}
+    const health = (core as {health?: () => number}).health?.()
+    return {detector: this.opts.detector, incarnation: core.self().incarnation, members: this.memberCounts(), ...(health === undefined ? {} : {health}), metricsPort: this.metricsServer?.port}
   }
 
   async stop(): Promise<void> {
-    this.stopped = true
-    for (const t of this.timers.values()) clearTimeout(t)
-    this.timers.clear()
     await this.metricsServer?.close()
-    await this.udp?.close()
   }
 }
 
 const KINDS: DetectorKind[] = ['swim', 'phi', 'heartbeat']
 const PROFILES: SwimProfile[] = ['lan', 'local', 'fast']
 
-export function gossipRole(options: RoleOptions): Role {
+function checked(options: RoleOptions): GossipRoleOptions {
   const o = options as Partial<GossipRoleOptions>
   const detector = o.detector ?? 'swim'
   const profile = o.profile ?? 'lan'
   if (!KINDS.includes(detector)) throw new UsageError(`--detector must be one of ${KINDS.join(', ')}`)
   if (!PROFILES.includes(profile)) throw new UsageError(`--profile must be one of ${PROFILES.join(', ')}`)
-  return new GossipShell({detector, profile, overrides: o.overrides ?? {swim: {}, phi: {}, heartbeat: {}}, tags: o.tags ?? {}, secret: o.secret, metricsPort: o.metricsPort, seed: o.seed})
+  return {detector, profile, overrides: o.overrides ?? {swim: {}, phi: {}, heartbeat: {}}, tags: o.tags ?? {}, secret: o.secret, metricsPort: o.metricsPort}
+}
+
+export function gossipRole(options: RoleOptions): Role {
+  return new GossipRole(checked(options))
+}
+
+/**
+ * `gossip-log`: membership plus a second core, `log`, to which every membership event is routed
+ * (composition on real processes, docs/architecture.md). Its reports are `log.member` events.
+ */
+export function gossipLogRole(options: RoleOptions): Role {
+  return new GossipRole(checked(options), {
+    name: 'gossip-log',
+    cores: {log: {factory: memberLogFactory, durable: true}},
+    route: (from, e) => (from === MEMBERSHIP ? [{core: 'log', cmd: e}] : undefined),
+    event(ctx, core, e) {
+      const ev = e as MemberLogEvent
+      if (core !== 'log') return
+      if (ev.type === 'logged') ctx.events.emit('log.member', {n: ev.n, member: ev.event.member, kind: ev.event.type, incarnation: ev.event.incarnation})
+      else ctx.events.emit('log.recovered', {logged: ev.logged})
+    },
+  })
 }
