@@ -23,6 +23,7 @@ Defaults: 100 nodes, SWIM on memberlist's LAN profile, 3 crashes, no loss, 5 sim
     '<%= config.bin %> sim gossip --compare --nodes 200 --crash 5 --duration 2m',
     '<%= config.bin %> sim gossip --param lifeguard=false --param probeInterval=500ms --json',
     '<%= config.bin %> sim gossip --nodes 40 --partition 60s --profile fast',
+    '<%= config.bin %> sim gossip --nodes 5 --duration 1m --crash 1 --trace run.jsonl',
   ]
   static override flags = {
     nodes: Flags.integer({char: 'n', description: 'cluster size N', default: 100, min: 2, max: 5000}),
@@ -37,6 +38,7 @@ Defaults: 100 nodes, SWIM on memberlist's LAN profile, 3 crashes, no loss, 5 sim
     bootstrap: Flags.string({description: 'join: every node joins through n0 (the join storm included); converged: nodes start knowing each other', options: ['join', 'converged'], default: 'join'}),
     param: Flags.string({char: 'p', description: 'NAME=VALUE: override a detector parameter (probeInterval=500ms, lifeguard=false, threshold=10…); repeatable', multiple: true}),
     compare: Flags.boolean({description: 'run swim, phi and heartbeat on the same seed and faults; print one table', default: false}),
+    trace: Flags.string({description: 'write a JSONL trace of every message, timer and event of the run to FILE (docs/trace.md)'}),
   }
 
   async run(): Promise<Result> {
@@ -62,6 +64,7 @@ Defaults: 100 nodes, SWIM on memberlist's LAN profile, 3 crashes, no loss, 5 sim
       if (!(d > 0) || faultAt + d > duration) throw new UsageError(`--partition ${flags.partition}: the cut must heal before the end (${formatDuration(duration - faultAt)} after the faults at most)`)
       partition = {duration: d}
     }
+    if (flags.trace !== undefined && flags.compare) throw new UsageError('--trace traces one run: it cannot be combined with --compare')
     const plot = !this.jsonEnabled() && Boolean(process.stdout.isTTY)
     const opts: GossipScenarioOptions = {
       nodes: flags.nodes,
@@ -92,8 +95,15 @@ Defaults: 100 nodes, SWIM on memberlist's LAN profile, 3 crashes, no loss, 5 sim
         this.out(this.renderComparison(rows, results))
         return {compare: true, rows, results}
       }
-      const r = await sim.runGossipScenarioAsync(opts, {onProgress: report(detector)})
+      const trace = flags.trace === undefined ? undefined : new (await import('../../src/trace/index.js')).TraceWriter(flags.trace)
+      let r: GossipScenarioResult
+      try {
+        r = await sim.runGossipScenarioAsync({...opts, trace}, {onProgress: report(detector)})
+      } finally {
+        await trace?.close()
+      }
       progress.succeed(`simulated ${what} in ${(r.sim.wallMs / 1000).toFixed(2)} s`)
+      if (trace) this.note(`trace: ${formatNumber(trace.records)} records (${formatNumber(trace.bytes)} bytes) in ${flags.trace}`)
       this.out(this.renderOne(r, plot ? sim.asciiHistogram : undefined))
       return r
     } catch (error) {
