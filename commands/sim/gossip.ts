@@ -15,20 +15,23 @@ export default class SimGossip extends DtkCommand {
 
 Prints the time from each crash to its first and to its full detection (every survivor) as p50/p99/max in seconds and protocol periods, the dissemination time of one update against log2(N), false positives (alive nodes declared dead) and false suspicions, messages and bytes per node per second, and the simulator's speed (simulated seconds per wall second). On a terminal it also plots the distribution of detection times.
 
-Defaults: 100 nodes, SWIM on memberlist's LAN profile, 3 crashes, no loss, 5 simulated minutes, seed 1: about a second of wall time. --compare runs all three detectors on the same seed and faults and prints one table. --param overrides any detector parameter (times in ms, or 500ms, 1.5s); run with a bad name to list them.`
+Defaults: 100 nodes, SWIM on memberlist's LAN profile, 3 crashes, no loss, 5 simulated minutes, seed 1: about a second of wall time. --compare runs all three detectors on the same seed and faults and prints one table. --param overrides any detector parameter (times in ms, or 500ms, 1.5s, 24h); run with a bad name to list them, and a bad value is refused with its allowed range.
+
+Profiles: lan and local are memberlist's DefaultLANConfig and DefaultLocalConfig with dtk's extensions on; fast is lan with every interval divided by 5; memberlist is lan with memberlist's own rules, every dtk extension off, for like-for-like comparisons with memberlist and Serf. Lifeguard (lifeguard=false) and each extension are switched separately: sharedClock (the aligned probe ring and suspicions timed from the accuser's instant), nackAt (0.8; memberlist 1), correctStale (answer stale accusations), recheckSuspects, urgentGossip, ackAccusations, restartSuspicion. Dead members are forgotten after reconnectTimeout and members that left after tombstoneTimeout (Serf's 24 h each).`
   static override examples = [
     '<%= config.bin %> sim gossip',
     '<%= config.bin %> sim gossip --nodes 1000 --detector swim --loss 0.05 --crash 10 --duration 10m --seed 7',
     '<%= config.bin %> sim gossip --nodes 50 --pause 2x4s --pause 1x60s --loss 0.1',
     '<%= config.bin %> sim gossip --compare --nodes 200 --crash 5 --duration 2m',
-    '<%= config.bin %> sim gossip --param lifeguard=false --param probeInterval=500ms --json',
+    '<%= config.bin %> sim gossip --param lifeguard=false --param probeInterval=2s --json',
+    '<%= config.bin %> sim gossip --profile memberlist --nodes 50 --crash 5 --loss 5%',
     '<%= config.bin %> sim gossip --nodes 40 --partition 60s --profile fast',
     '<%= config.bin %> sim gossip --nodes 5 --duration 1m --crash 1 --trace run.jsonl',
   ]
   static override flags = {
     nodes: Flags.integer({char: 'n', description: 'cluster size N', default: 100, min: 2, max: 5000}),
     detector: Flags.string({char: 'd', description: 'failure detector', options: [...DETECTORS], default: 'swim'}),
-    profile: Flags.string({description: 'parameter profile: memberlist LAN/Local defaults, or fast (LAN with every interval ÷ 5)', options: ['lan', 'local', 'fast'], default: 'lan'}),
+    profile: Flags.string({description: "parameter profile: memberlist's LAN/Local defaults with dtk's extensions, fast (LAN with every interval ÷ 5), or memberlist (LAN, memberlist's own rules)", options: ['lan', 'local', 'fast', 'memberlist'], default: 'lan'}),
     loss: Flags.string({description: 'probability of losing each UDP datagram, 0 to <1 (or a percentage: 5%)', default: '0'}),
     crash: Flags.integer({char: 'k', description: 'nodes crashed at once at the fault instant', default: 3, min: 0}),
     pause: Flags.string({description: 'COUNTxDURATION: pause COUNT nodes for DURATION at the fault instant (SIGSTOP/SIGCONT); repeatable', multiple: true}),
@@ -36,7 +39,7 @@ Defaults: 100 nodes, SWIM on memberlist's LAN profile, 3 crashes, no loss, 5 sim
     duration: Flags.string({char: 't', description: 'simulated time (10m, 90s, 500ms)', default: '5m'}),
     seed: Flags.integer({char: 's', description: 'seed: the same seed and flags give the same run', default: 1}),
     bootstrap: Flags.string({description: 'join: every node joins through n0 (the join storm included); converged: nodes start knowing each other', options: ['join', 'converged'], default: 'join'}),
-    param: Flags.string({char: 'p', description: 'NAME=VALUE: override a detector parameter (probeInterval=500ms, lifeguard=false, threshold=10…); repeatable', multiple: true}),
+    param: Flags.string({char: 'p', description: 'NAME=VALUE: override a detector parameter (probeInterval=2s, lifeguard=false, urgentGossip=false, threshold=10…); repeatable', multiple: true}),
     compare: Flags.boolean({description: 'run swim, phi and heartbeat on the same seed and faults; print one table', default: false}),
     trace: Flags.string({description: 'write a JSONL trace of every message, timer and event of the run to FILE (docs/trace.md)'}),
   }

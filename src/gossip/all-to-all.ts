@@ -1,6 +1,8 @@
 import type {NodeId, Output, Random} from '../core/index.js'
 import {OutputBuilder} from './output.js'
 import {encodedSize} from './size.js'
+import {Ticker} from './ticker.js'
+import {MAX_INCARNATION} from './validate.js'
 import {memberView as view, type Detector, type DetectorCommand, type DetectorKind, type Member, type MemberRecord, type MemberState, type MembershipEvent, type Tags} from './types.js'
 
 /**
@@ -8,7 +10,9 @@ import {memberView as view, type Detector, type DetectorCommand, type DetectorKi
  * member it knows each interval, and judges each member by when it last heard from it. The load
  * is N − 1 messages per node per interval, O(N²) for the cluster — the cost SWIM was designed to
  * avoid. Membership is learned by exchanging member lists (TCP) with the seeds on start and with
- * one random member every `syncInterval`, and from any heartbeat from a stranger.
+ * one random member every `syncInterval`, and from any heartbeat from a stranger. A dead member
+ * is forgotten `reconnectTimeout` after its conviction and a member that left `tombstoneTimeout`
+ * after its leave (Serf's reaper, as in the SWIM core), so the table stays bounded.
  */
 
 export type AllToAllMessage =
@@ -34,6 +38,9 @@ export interface AllToAllOptions {
   interval: number
   /** Member-list exchange period (ms). */
   syncInterval: number
+  /** Forget a dead member this long after it was declared dead, one that left this long after it left (ms). */
+  reconnectTimeout: number
+  tombstoneTimeout: number
 }
 
 type Rec = MemberRecord
@@ -52,6 +59,9 @@ export class AllToAllCore implements Detector<AllToAllMessage> {
   private tags: Tags
   private leaving = false
   private selfChange = 0
+  /** The heartbeat and sync loops, parked while there is nobody to beat to or sync with (ticker.ts). */
+  private readonly beatTicker = new Ticker()
+  private readonly syncTicker = new Ticker()
 
   constructor(
     readonly kind: DetectorKind,
@@ -126,14 +136,39 @@ export class AllToAllCore implements Detector<AllToAllMessage> {
           this.b.event({type: 'dead', member: r.id, incarnation: r.inc, by: this.id})
         }
       }
-      this.b.timer('beat', now + this.opts.interval)
+      this.reap()
+      // Nobody to beat to (every member forgotten): wait for one.
+      if (this.list.length === 0) this.beatTicker.park(now, this.opts.interval)
+      else this.b.timer('beat', now + this.opts.interval)
     } else if (key === 'sync' && !this.leaving) {
       const alive = this.list.filter((r) => r.state === 'alive')
       const to = alive.length > 0 ? alive[this.rng.int(alive.length)]!.id : this.seeds.length > 0 ? this.seeds[this.rng.int(this.seeds.length)] : undefined
       if (to !== undefined) this.sendHello(to, false)
-      this.b.timer('sync', now + this.opts.syncInterval)
+      if (alive.length === 0 && this.seeds.length === 0) this.syncTicker.park(now, this.opts.syncInterval)
+      else this.b.timer('sync', now + this.opts.syncInterval)
     }
     return this.b.out
+  }
+
+  /** Forgets dead members past reconnectTimeout and members that left past tombstoneTimeout (Serf's reap). */
+  private reap(): void {
+    let kept = 0
+    for (const r of this.list) {
+      const limit = r.state === 'dead' ? this.opts.reconnectTimeout : r.state === 'left' ? this.opts.tombstoneTimeout : Infinity
+      if (this.now - r.lastChange >= limit) {
+        this.recs.delete(r.id)
+        this.judge.forget(r.id)
+        this.b.event({type: 'forget', member: r.id, incarnation: r.inc})
+      } else this.list[kept++] = r
+    }
+    this.list.length = kept
+  }
+
+  /** A member is (again) alive: parked loops resume on their old phase. */
+  private wake(): void {
+    if (this.leaving) return
+    if (this.beatTicker.parked) this.b.timer('beat', this.beatTicker.wake(this.now))
+    if (this.syncTicker.parked) this.b.timer('sync', this.syncTicker.wake(this.now))
   }
 
   command(cmd: DetectorCommand, now: number): Output<AllToAllMessage, MembershipEvent> {
@@ -143,9 +178,10 @@ export class AllToAllCore implements Detector<AllToAllMessage> {
       this.leaving = true
       this.selfChange = now
       for (const r of this.list) if (r.state !== 'left') this.b.send(r.id, {type: 'leave', inc: this.inc}, 'datagram', HB_BYTES)
-    } else if (cmd.type === 'set-tags') {
+    } else if (cmd.type === 'set-tags' && !this.leaving) {
+      // Refused while leaving (peers would see left, then alive again).
       this.tags = {...cmd.tags}
-      this.inc++
+      this.inc = Math.min(MAX_INCARNATION, this.inc + 1)
       this.selfChange = now
       const hb: AllToAllMessage = {type: 'hb', inc: this.inc, tags: this.tags}
       const bytes = encodedSize(hb)
@@ -165,6 +201,7 @@ export class AllToAllCore implements Detector<AllToAllMessage> {
         r.inc = Math.max(r.inc, inc)
         this.setState(r, 'alive')
         this.b.event({type: 'alive', member: id, incarnation: r.inc, tags: r.tags})
+        this.wake()
       }
       if (inc > r.inc) {
         r.inc = inc
@@ -184,6 +221,7 @@ export class AllToAllCore implements Detector<AllToAllMessage> {
     this.list.push(r)
     this.judge.heard(id, this.now, false)
     this.b.event({type: 'join', member: id, incarnation: inc, tags})
+    this.wake()
     return r
   }
 

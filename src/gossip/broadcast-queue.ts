@@ -40,7 +40,7 @@ export class BroadcastQueue<T> {
   /** Queues `payload` for `key`, replacing any queued update with the same key. */
   enqueue(key: string, payload: T, bytes: number): void {
     const old = this.byKey.get(key)
-    if (old !== undefined) this.remove(old)
+    if (old !== undefined) this.drop(old)
     const item: QueuedBroadcast<T> = {key, payload, bytes, transmits: 0, id: this.counter++}
     this.byKey.set(key, item)
     this.level(0).push(item)
@@ -48,6 +48,12 @@ export class BroadcastQueue<T> {
 
   has(key: string): boolean {
     return this.byKey.has(key)
+  }
+
+  /** Drops the update queued for `key`, if any. */
+  remove(key: string): void {
+    const item = this.byKey.get(key)
+    if (item !== undefined) this.drop(item)
   }
 
   /**
@@ -95,7 +101,7 @@ export class BroadcastQueue<T> {
     this.byKey.clear()
   }
 
-  private remove(item: QueuedBroadcast<T>): void {
+  private drop(item: QueuedBroadcast<T>): void {
     this.byKey.delete(item.key)
     const lvl = this.levels[item.transmits]
     if (lvl) {

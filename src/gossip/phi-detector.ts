@@ -1,7 +1,8 @@
 import type {NodeId} from '../core/index.js'
 import {AllToAllCore, type Judge} from './all-to-all.js'
 import type {SwimProfile} from './config.js'
-import {definedOnly, heartbeatProfiles} from './heartbeat.js'
+import {allToAllOptions, definedOnly, heartbeatProfiles} from './heartbeat.js'
+import {checkPhiConfig} from './params.js'
 import {ArrivalWindow, phiDefaults, type PhiOptions} from './phi.js'
 import type {DetectorBaseOptions} from './types.js'
 
@@ -9,13 +10,19 @@ import type {DetectorBaseOptions} from './types.js'
 export interface PhiConfig extends PhiOptions {
   interval: number
   syncInterval: number
+  reconnectTimeout: number
+  tombstoneTimeout: number
 }
 
+/** The profile's values (Akka's, scaled to the interval) with `overrides` applied, checked. */
 export function phiConfig(profile: SwimProfile = 'lan', overrides: Partial<PhiConfig> = {}): PhiConfig {
   const hb = heartbeatProfiles[profile]
+  if (!hb) throw new Error(`unknown gossip profile '${profile}'`)
   const o = definedOnly(overrides)
   const interval = o.interval ?? hb.interval
-  return {interval, syncInterval: hb.syncInterval, ...phiDefaults(interval), ...o}
+  const c = {interval, syncInterval: hb.syncInterval, reconnectTimeout: hb.reconnectTimeout, tombstoneTimeout: hb.tombstoneTimeout, ...phiDefaults(interval), ...o}
+  checkPhiConfig(c)
+  return c
 }
 
 export interface PhiDetectorOptions extends DetectorBaseOptions {
@@ -45,5 +52,5 @@ export class PhiJudge implements Judge {
 
 export function createPhi(opts: PhiDetectorOptions): AllToAllCore {
   const c = phiConfig(opts.profile ?? 'lan', opts.config)
-  return new AllToAllCore('phi', {id: opts.id, random: opts.random, seeds: opts.seeds, tags: opts.tags, members: opts.members, interval: c.interval, syncInterval: c.syncInterval}, new PhiJudge(c))
+  return new AllToAllCore('phi', {...allToAllOptions(opts), ...c}, new PhiJudge(c))
 }

@@ -48,9 +48,11 @@ export function memberView(r: MemberRecord): Member {
  * - `suspect` / `dead`: `by` is the node whose probe started the accusation.
  * - `leave`: the member announced a graceful leave.
  * - `update`: new tags (metadata) at a higher incarnation.
+ * - `forget`: a dead member past the reconnect timeout, or one that left past the tombstone
+ *   timeout, was removed from the table (Serf's reap); a later alive message adds it afresh.
  */
 export interface MembershipEvent {
-  type: 'join' | 'alive' | 'suspect' | 'dead' | 'leave' | 'update'
+  type: 'join' | 'alive' | 'suspect' | 'dead' | 'leave' | 'update' | 'forget'
   member: NodeId
   incarnation: number
   by?: NodeId

@@ -29,6 +29,7 @@ export interface RunningNode {
   readonly address: {host: string; port: number}
   readonly events: EventLog
   readonly host: NodeHost
+  readonly role: Role
   /** Resolves when the node has stopped (shutdown request or stop()). */
   readonly stopped: Promise<void>
   /** Set when the node stopped because it could not go on (a failed persist): exit non-zero. */
@@ -206,6 +207,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     address: transport.address,
     events,
     host,
+    role,
     stopped,
     get failure() {
       return failure

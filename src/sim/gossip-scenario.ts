@@ -1,6 +1,7 @@
 import type {NodeId} from '../core/index.js'
 import {
   createDetector,
+  IdInterner,
   heartbeatProfiles,
   phiConfig,
   resolveSwimConfig,
@@ -251,11 +252,15 @@ export function prepareGossipScenario(opts: GossipScenarioOptions): PreparedScen
   const index = new Map(ids.map((id, i) => [id, i]))
   const bootstrap = opts.bootstrap ?? 'join'
   const members = bootstrap === 'converged' ? ids : undefined
+  // One id interner for all the cores of this run: a lookup accelerator that cannot change the
+  // run (src/gossip/interner.ts), shared because a private one per core is markedly slower at
+  // 1000 cores (docs/simulator.md).
+  const interner = new IdInterner(true)
   for (const id of ids) {
     const seeds = id === 'n0' || members ? [] : ['n0']
     sim.addNode(
       id,
-      (ctx) => createDetector(kind, {id, random: ctx.random, seeds, members, profile, swim: opts.swim, phi: opts.phi, heartbeat: opts.heartbeat}),
+      (ctx) => createDetector(kind, {id, random: ctx.random, seeds, members, profile, swim: opts.swim, phi: opts.phi, heartbeat: opts.heartbeat, interner}),
       id === 'n0' ? 0 : sim.random.next() * period,
     )
   }

@@ -19,12 +19,15 @@ describe('gossip membership on real processes', () => {
   }
   const views = async () => (await cluster.roleCallAll<MembersView>(ref(), {op: 'members'})).answers
   const stateOf = (v: MembersView, id: string): Member | undefined => v.members.find((m) => m.id === id)
-  /** Waits until every answering node other than `except` sees `id` in `state`. */
+  /** The nodes that run (n7 is crashed by the first test, n10 leaves and n11 joins in the fourth). */
+  let running = ['n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7', 'n8', 'n9', 'n10']
+  /** Waits until every running node other than `id` and `except` answers and sees `id` in `state`. */
   const everyoneSees = (id: string, state: Member['state'], except: string[] = [], timeoutMs = 20_000) =>
     waitFor(
       async () => {
+        const expected = running.filter((n) => n !== id && !except.includes(n))
         const vs = (await views()).filter((a) => a.node !== id && !except.includes(a.node))
-        return vs.length > 0 && vs.every((a) => stateOf(a.answer, id)?.state === state)
+        return vs.length === expected.length && vs.every((a) => stateOf(a.answer, id)?.state === state)
       },
       timeoutMs,
       `every node to see ${id} ${state}`,
@@ -45,6 +48,7 @@ describe('gossip membership on real processes', () => {
 
   it('every survivor marks a SIGKILLed node dead', async () => {
     await run('crash', 'n7')
+    running = running.filter((n) => n !== 'n7')
     await everyoneSees('n7', 'dead')
   })
 
@@ -54,7 +58,9 @@ describe('gossip membership on real processes', () => {
     await everyoneSees('n4', 'dead', ['n7'])
     await run('resume', 'n4')
     await everyoneSees('n4', 'alive', ['n7'])
-    for (const {answer} of await views()) {
+    const vs = await views()
+    expect(vs).toHaveLength(9)
+    for (const {answer} of vs) {
       if (answer.self.id !== 'n4') expect(stateOf(answer, 'n4')!.incarnation).toBeGreaterThan(before)
     }
     const m = await cluster.roleCall<GossipCounters>(ref(), 'n4', {op: 'metrics'})
@@ -74,10 +80,12 @@ describe('gossip membership on real processes', () => {
 
   it('a leaving node is marked left, not dead, and a joining node is learned by all', async () => {
     await run('cluster', 'leave', 'n10')
+    running = running.filter((n) => n !== 'n10')
     await everyoneSees('n10', 'left', ['n7'])
     const joined = JSON.parse((await run('cluster', 'join', '--json')).stdout) as {joined: Array<{id: string}>}
     const id = joined.joined[0]!.id
     expect(id).toBe('n11')
+    running = [...running, 'n11']
     await everyoneSees(id, 'alive', ['n7'])
   })
 

@@ -108,6 +108,14 @@ describe('dtk sim gossip', () => {
     [['--pause', '2y4s'], /--pause/],
     [['--param', 'nope=1'], /--param 'nope' is not a parameter/],
     [['--param', 'probeInterval=fast'], /--param probeInterval/],
+    // Reproduced in issue 13 §5: the first two hung, the last two were accepted.
+    [['--param', 'gossipInterval=0'], /--param gossipInterval=0: must be a duration > 0 ms/],
+    [['--param', 'awarenessMaxMultiplier=0'], /--param awarenessMaxMultiplier=0: must be a whole number >= 1/],
+    [['--param', 'probeTimeout=0'], /--param probeTimeout=0: must be a duration > 0 ms/],
+    [['--param', 'indirectChecks=0.5'], /--param indirectChecks=0.5: must be a whole number >= 1/],
+    [['--param', 'probeTimeout=900ms'], /probeTimeout must be > 0 ms and <= probeInterval \/ \(1 \+ nackAt\) = 555.556 ms/],
+    [['--detector', 'phi', '--param', 'threshold=-1'], /--param threshold=-1: must be a number > 0/],
+    [['--detector', 'heartbeat', '--param', 'timeout=1s'], /--param timeout=1000: must be > interval/],
     [['--duration', '10s'], /--duration 10s is too short/],
     [['--detector', 'gut-feeling'], /detector/],
     [['--nodes', '5', '--crash', '5'], /faulty nodes/],
@@ -115,7 +123,7 @@ describe('dtk sim gossip', () => {
     it(`rejects ${args.join(' ')} with one line and exit 2`, async () => {
       // NODE_ENV as for a user: under vitest (NODE_ENV=test) oclif adds an "UnparsedCommand"
       // warning after a flag-parsing error, which no user sees.
-      const r = await dtk(['sim', 'gossip', ...args], {NODE_ENV: 'production'})
+      const r = await dtk(['sim', 'gossip', ...args], {NODE_ENV: 'production'}, 20_000)
       expect(r.code).toBe(2)
       expect(r.stdout).toBe('')
       expect(r.stderr.trim().split('\n')).toHaveLength(1)

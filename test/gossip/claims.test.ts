@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {createDetector, type DetectorCommand, type GossipMessage, type MembershipEvent} from '../../src/gossip/index.js'
-import {runGossipScenario, Simulator} from '../../src/sim/index.js'
+import {compareDetectors, runGossipScenario, Simulator} from '../../src/sim/index.js'
 
 /**
  * The published claims about SWIM and Lifeguard, checked on the deterministic simulator. Each
@@ -72,6 +72,7 @@ describe('Lifeguard: no false positives under message loss', () => {
       }
     }
     figure('5%/10% loss N=100 (3 crashed) 4min seeds 1-4', rows)
+    expect(rows).toHaveLength(8)
     for (const row of rows) {
       expect(row.falsePositives, `loss ${row.loss} seed ${row.seed}`).toBe(0)
       expect(row.crashesDetected).toBe(true)
@@ -84,6 +85,7 @@ describe('SWIM §4.2 suspicion and refutation', () => {
     // LAN at N = 50: min suspicion timeout 6.8 s; pause 4 s.
     const r = runGossipScenario({nodes: 50, seed: 41, pauses: [{count: 2, duration: 4_000}], duration: 60_000})
     figure('short pause N=50', r.pauses)
+    expect(r.pauses).toHaveLength(2)
     for (const p of r.pauses) {
       expect(p.declaredDead).toBe(false)
       expect(p.aliveEverywhereAfter).not.toBeNull()
@@ -94,6 +96,8 @@ describe('SWIM §4.2 suspicion and refutation', () => {
   it('every crashed node is eventually declared dead by every live node', () => {
     const r = runGossipScenario({nodes: 50, seed: 42, crash: 5, duration: 90_000})
     figure('crash detection N=50 K=5 (s)', {first: r.detection.first, full: r.detection.full, fullPeriods: r.detection.fullPeriods})
+    expect(r.detection.crashed).toHaveLength(5)
+    expect(r.detection.full.count).toBe(5)
     expect(r.detection.undetected).toEqual([])
     // Bounded by the maximum suspicion timeout (6 × 6.8 s) plus a few periods; with the
     // confirmations of Lifeguard it lands near the minimum.
@@ -104,6 +108,7 @@ describe('SWIM §4.2 suspicion and refutation', () => {
   it('a node paused too long is declared dead, then refutes with a higher incarnation and is alive everywhere again', () => {
     const r = runGossipScenario({nodes: 50, seed: 43, pauses: [{count: 1, duration: 60_000}], duration: 120_000})
     figure('long pause N=50', r.pauses)
+    expect(r.pauses).toHaveLength(1)
     const p = r.pauses[0]!
     expect(p.declaredDead).toBe(true)
     expect(p.incarnation).toBeGreaterThan(0)
@@ -123,6 +128,8 @@ describe('SWIM §4.2 suspicion and refutation', () => {
     })
     const lost = [1, 2, 3, 4, 5].map((seed) => pauseWithInboundLost(50, seed, 12_000))
     figure('alive again after a 12 s pause N=50 (s): held, inbound lost', {held: held.map((p) => p.aliveEverywhereAfter), lost})
+    expect(held).toHaveLength(5)
+    expect(lost).toHaveLength(5)
     for (const p of held) {
       expect(p.declaredDead).toBe(true)
       expect(p.aliveEverywhereAfter!).toBeLessThan(0.5)
@@ -134,8 +141,41 @@ describe('SWIM §4.2 suspicion and refutation', () => {
     for (const detector of ['phi', 'heartbeat'] as const) {
       const r = runGossipScenario({nodes: 20, seed: 44, detector, crash: 2, duration: 60_000})
       figure(`${detector} crash detection N=20 (s)`, {full: r.detection.full})
+      expect(r.detection.crashed).toHaveLength(2)
+      expect(r.detection.full.count).toBe(2)
       expect(r.detection.undetected).toEqual([])
       expect(r.falsePositives.count).toBe(0)
+    }
+  })
+})
+
+describe('phi accrual and heartbeats under loss (the comparison the tutorial publishes)', () => {
+  it('at 20 % loss, N = 30, 3 simulated minutes: heartbeat and phi accrual declare live nodes dead; SWIM + Lifeguard declares none', () => {
+    const fps: Record<string, number> = {}
+    for (const detector of ['swim', 'phi', 'heartbeat'] as const) {
+      const r = runGossipScenario({nodes: 30, seed: 1, detector, loss: 0.2, crash: 2, duration: 180_000, disseminateAt: false})
+      expect(r.detection.crashed).toHaveLength(2)
+      expect(r.detection.undetected).toEqual([])
+      fps[detector] = r.falsePositives.count
+    }
+    figure('false positives at 20% loss N=30 3min', fps)
+    expect(fps.swim).toBe(0)
+    expect(fps.phi).toBeGreaterThan(0)
+    expect(fps.heartbeat).toBeGreaterThan(fps.phi!)
+  })
+
+  it('at 5 % loss with three nodes frozen for 6 s (longer than the heartbeat timeout, shorter than SWIM\'s minimum suspicion timeout), N = 50: phi and heartbeat convict the frozen nodes and more; SWIM declares no live node dead', async () => {
+    const {rows, results} = await compareDetectors({nodes: 50, pauses: [{count: 3, duration: 6_000}], loss: 0.05, seed: 3, crash: 0, duration: 90_000})
+    figure('frozen 3x6s at 5% loss N=50: false positives', Object.fromEntries(rows.map((r) => [r.detector, r.falsePositives])))
+    expect(rows.map((r) => r.detector)).toEqual(['swim', 'phi', 'heartbeat'])
+    const [swim, phi, heartbeat] = results
+    expect(swim!.pauses).toHaveLength(3)
+    for (const p of swim!.pauses) expect(p.declaredDead).toBe(false)
+    expect(swim!.falsePositives.count).toBe(0)
+    for (const r of [phi!, heartbeat!]) {
+      expect(r.pauses).toHaveLength(3)
+      for (const p of r.pauses) expect(p.declaredDead).toBe(true)
+      expect(r.falsePositives.count).toBeGreaterThan(0)
     }
   })
 })
@@ -167,6 +207,7 @@ function pauseWithInboundLost(n: number, seed: number, pause: number): number | 
   sim.resume(victim, resume)
   sim.runUntil(resume + 10_000)
   expect(dead).toBe(n - 1)
+  expect(aliveAt.size).toBe(n - 1)
   return aliveAt.size === n - 1 ? (Math.max(...aliveAt.values()) - resume) / 1000 : null
 }
 

@@ -48,8 +48,8 @@ describe('a refuted accusation is answered wherever it is still spread', () => {
     expect(c.member('b')!.state).toBe('suspect')
   })
 
-  it('plain SWIM (lifeguard: false) does not answer stale accusations', () => {
-    const c = new SwimCore({id: 'c', random: new Rng(1), members: ids, profile: 'lan', config: {lifeguard: false}})
+  it('with correctStale off (and on the memberlist profile) stale accusations are not answered', () => {
+    const c = new SwimCore({id: 'c', random: new Rng(1), members: ids, profile: 'lan', config: {correctStale: false}})
     c.start(0)
     c.receive('b', {type: 'gossip', updates: [{kind: 'alive', node: 'b', inc: 1, tags: {}}]}, 1_000)
     const out = copy(c.receive('d', {type: 'gossip', updates: [suspect('b', 0, 'a')]}, 1_500))

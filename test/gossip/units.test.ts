@@ -126,6 +126,17 @@ describe('phi accrual (Hayashibara et al. 2004, Akka formulation)', () => {
     expect(w.phi(65_000)).toBeGreaterThan(8)
   })
 
+  it('the minimum standard deviation keeps a perfectly regular history from convicting a heartbeat 50 ms later than usual', () => {
+    const opts = {...phiDefaults(1000), windowSize: 10}
+    const w = new ArrivalWindow(opts)
+    for (let t = 0; t <= 20_000; t += 1000) w.heartbeat(t) // the window holds only exact 1 s intervals
+    expect(w.stdDeviation()).toBe(0)
+    // 50 ms past mean + acceptable pause: y = 50 / 100 (the floor), phi ≈ 0.51. Without the floor, y = ∞.
+    const late = 20_000 + 1000 + opts.acceptableHeartbeatPause + 50
+    expect(w.phi(late)).toBeGreaterThan(0.3)
+    expect(w.phi(late)).toBeLessThan(1)
+  })
+
   it('the window keeps at most windowSize samples', () => {
     const w = new ArrivalWindow({...phiDefaults(1000), windowSize: 10})
     for (let t = 0; t <= 100_000; t += 1000) w.heartbeat(t) // 100 intervals of 1 s

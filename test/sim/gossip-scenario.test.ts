@@ -32,7 +32,7 @@ describe('gossip scenario runner', () => {
   })
 
   it('parses detector parameters with units and rejects unknown names', () => {
-    expect(parseDetectorParams(['probeInterval=500ms', 'lifeguard=false', 'suspicionMult=5'], ['swim']).swim).toEqual({probeInterval: 500, lifeguard: false, suspicionMult: 5})
+    expect(parseDetectorParams(['probeInterval=2s', 'lifeguard=false', 'suspicionMult=5'], ['swim']).swim).toEqual({probeInterval: 2000, lifeguard: false, suspicionMult: 5})
     expect(parseDetectorParams(['interval=2s'], ['phi', 'heartbeat'])).toMatchObject({phi: {interval: 2000}, heartbeat: {interval: 2000}})
     expect(() => parseDetectorParams(['nope=1'], ['swim'])).toThrow(/not a parameter/)
     expect(() => parseDetectorParams(['probeTimeout=2s'], ['swim'])).toThrow(/probeTimeout/)

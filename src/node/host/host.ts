@@ -341,10 +341,27 @@ export class NodeHost extends HostOutputs {
       seed: this.seed,
       cores,
       ...this.counters,
-      rejects: {...this.rejects.counts},
+      rejects: this.rejectCounts(),
       clients: {pending: this.clients.size, answered: this.clients.answered, unanswered: this.clients.unanswered, expired: this.clients.expired},
       ...(this.udp ? {udp: this.udp.stats()} : {}),
     }
+  }
+
+  /** The UDP endpoint's counters (undefined for a role without datagrams). */
+  udpStats(): ReturnType<UdpEndpoint['stats']> | undefined {
+    return this.udp?.stats()
+  }
+
+  /**
+   * Inputs dropped before any core, by reason: the host's and the validators' (rejects.ts), and
+   * `undecodable`, datagrams the UDP endpoint could not decode (it counts those it could not
+   * open too, which the host counted as `unopened`).
+   */
+  rejectCounts(): Record<string, number> {
+    const out = {...this.rejects.counts}
+    const undecodable = (this.udp?.stats().badDatagrams ?? 0) - (out.unopened ?? 0)
+    if (undecodable > 0) out.undecodable = undecodable
+    return out
   }
 
   /** Sizes of the host's own tables (for tests that check they stay bounded). */

@@ -18,12 +18,18 @@ export interface GossipCounters {
   messagesOut: number
   bytesIn: number
   bytesOut: number
-  /** Datagrams that failed authentication or decoding, dropped. */
+  /** Inputs dropped before the core: failed authentication, decoding or validation (by reason: `rejects`). */
   rejected: number
   /** Messages the core wanted sent to a member whose address is not known yet. */
   unroutable: number
   /** UDP messages that did not fit one datagram and went out with their updates split off. */
   splits: number
+}
+
+/** What `dtk cluster metrics` shows of a gossip node: the counters, rejects by reason, and the UDP endpoint's own. */
+export interface GossipMetrics extends GossipCounters {
+  rejects: Record<string, number>
+  udp: {datagramsIn: number; datagramsOut: number; bytesIn: number; bytesOut: number; badDatagrams: number; dropped: number}
 }
 
 export function newCounters(): GossipCounters {
@@ -63,7 +69,7 @@ const HELP: Record<keyof GossipCounters, string> = {
   messagesOut: 'gossip messages sent',
   bytesIn: 'gossip bytes received',
   bytesOut: 'gossip bytes sent',
-  rejected: 'packets dropped for failing authentication or decoding',
+  rejected: 'inputs dropped before the detector core, by reason: failed authentication (unopened), decoding (undecodable) or validation (see src/gossip/validate.ts)',
   unroutable: 'messages not sent because the member address was unknown',
   splits: 'UDP messages too large for one datagram, sent with their piggybacked updates split off',
 }
@@ -81,7 +87,7 @@ export interface MetricsServer {
 export async function serveMetrics(
   host: string,
   port: number,
-  read: () => {counters: GossipCounters; members: Record<string, number>},
+  read: () => {counters: GossipCounters; rejects: Record<string, number>; members: Record<string, number>},
   labels: {node: string; detector: string},
 ): Promise<MetricsServer> {
   const prom = await import('prom-client')
@@ -89,6 +95,7 @@ export async function serveMetrics(
   const registry = new prom.Registry()
   registry.setDefaultLabels(labels)
   for (const key of Object.keys(HELP) as Array<keyof GossipCounters>) {
+    if (key === 'rejected') continue
     new prom.Counter({
       name: `dtk_gossip_${snake(key)}_total`,
       help: HELP[key],
@@ -99,6 +106,16 @@ export async function serveMetrics(
       },
     })
   }
+  new prom.Counter({
+    name: 'dtk_gossip_rejected_total',
+    help: HELP.rejected,
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [reason, n] of Object.entries(read().rejects)) this.inc({reason}, n)
+    },
+  })
   new prom.Gauge({
     name: 'dtk_gossip_members',
     help: 'members in this node\'s view, by state',

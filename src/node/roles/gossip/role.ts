@@ -1,12 +1,26 @@
 import type {CoreContext, Envelope, Route} from '../../../core/index.js'
-import {createDetector, swimProfiles, type Detector, type DetectorKind, type GossipMessage, type DetectorOverrides, type Member, type MembershipEvent, type SwimProfile, type Tags} from '../../../gossip/index.js'
+import {
+  createDetector,
+  messageValidator,
+  swimProfileNames,
+  swimProfiles,
+  validateTags,
+  type Detector,
+  type DetectorKind,
+  type DetectorOverrides,
+  type GossipMessage,
+  type Member,
+  type MembershipEvent,
+  type SwimProfile,
+  type Tags,
+} from '../../../gossip/index.js'
 import {Keyring, parseKey} from '../../../security/index.js'
-import type {PeerAddress} from '../../../transport/index.js'
 import {UsageError} from '../../../errors/index.js'
 import type {NodeHost} from '../../host/host.js'
-import type {HostHooks, HostedComposition, HostedCore} from '../../host/types.js'
+import type {HostHooks, HostedComposition, HostedCore, Validator} from '../../host/types.js'
 import type {Role, RoleContext, RoleOptions} from '../types.js'
-import {newCounters, serveMetrics, type GossipCounters, type MetricsServer} from './metrics.js'
+import {AddressBook} from './address-book.js'
+import {newCounters, serveMetrics, type GossipCounters, type GossipMetrics, type MetricsServer} from './metrics.js'
 import {memberLogFactory, type MemberLogEvent} from './member-log.js'
 
 export interface GossipRoleOptions {
@@ -34,10 +48,10 @@ export interface MembersView {
   members: Member[]
 }
 
-/** The name of the failure detector's core on a gossip node. */
+/** The name of the failure detector's core on a node (the name works like a port: peers' cores of this name get its messages). */
 export const MEMBERSHIP = 'membership'
 
-/** Cores a role runs beside membership, and how membership events reach them. */
+/** Cores a role runs beside membership, and how membership events reach them (`gossip-log` now; `shard` next). */
 export interface WithMembership {
   name: string
   cores: Record<string, HostedCore>
@@ -45,11 +59,6 @@ export interface WithMembership {
   /** Events of those cores, for the role's own event log. */
   event?(ctx: RoleContext, core: string, event: unknown): void
   clientCore?: string
-}
-
-function parseAddr(id: string, addr: string | undefined): PeerAddress | undefined {
-  const m = addr ? /^(.*):(\d+)$/.exec(addr) : null
-  return m ? {id, host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2])} : undefined
 }
 
 /** A datagram too large for one: its piggybacked updates split in two messages (the core never mutates a message once sent: copies). */
@@ -63,10 +72,12 @@ function splitUpdates(msg: GossipMessage): [GossipMessage, GossipMessage] | null
 /**
  * The gossip role: a failure-detector core (src/gossip) as core `membership` on the node host,
  * which carries its datagrams (UDP, sealed with the keyring when a key is set) and push-pull
- * (TCP streams), runs its timers on the shared wall clock and hands it a seeded Random. What
- * stays here is gossip's own: the address book (a member's address travels in its `addr` tag),
- * the counters and the Prometheus endpoint, `member.*` events, and the control commands
- * (members, metrics, leave, tags, keys). Every decision is the core's.
+ * (TCP streams, sealed the same way), validates every input with src/gossip/validate.ts before
+ * the core sees it (rejects counted by reason, reported as `gossip.rejected`), runs its timers on
+ * the shared wall clock and hands it a seeded Random. What stays here is gossip's own: the
+ * address book (a member's address travels in its `addr` tag), the counters and the Prometheus
+ * endpoint, `member.*` events, and the control commands (members, metrics, leave, tags, keys).
+ * Every decision is the core's.
  */
 export class GossipRole implements Role {
   readonly name: string
@@ -76,11 +87,12 @@ export class GossipRole implements Role {
   readonly hooks: HostHooks
   private host!: NodeHost
   private ctx!: RoleContext
+  private book!: AddressBook
   private readonly ring: Keyring | undefined
   private metricsServer: MetricsServer | undefined
-  private readonly book = new Map<string, PeerAddress>()
   private readonly counters: GossipCounters = newCounters()
-  private readonly deadAboutMe = new Set<number>()
+  /** The highest incarnation at which we learned of our own (false) death; counted once each. */
+  private deadAboutMeAt = -1
   private incarnation = 0
 
   constructor(
@@ -89,16 +101,17 @@ export class GossipRole implements Role {
   ) {
     this.name = extra?.name ?? 'gossip'
     this.ring = opts.secret ? Keyring.fromSecret(opts.secret) : undefined
-    const membership: HostedCore<GossipMessage> = {factory: (c) => this.createCore(c), clock: 'wall', split: splitUpdates}
-    this.composition = extra
-      ? {cores: {[MEMBERSHIP]: membership, ...extra.cores}, route: extra.route, clientCore: extra.clientCore}
-      : {cores: {[MEMBERSHIP]: membership}}
+    const membership: HostedCore<GossipMessage> = {
+      factory: (c) => this.createCore(c),
+      validate: messageValidator(opts.detector) as Validator<GossipMessage>,
+      clock: 'wall',
+      split: splitUpdates,
+    }
+    this.composition = extra ? {cores: {[MEMBERSHIP]: membership, ...extra.cores}, route: extra.route, clientCore: extra.clientCore} : {cores: {[MEMBERSHIP]: membership}}
     this.hooks = {
-      resolve: (id) => this.addressOf(id),
-      heard: (p) => {
-        if (!this.book.has(p.id)) this.book.set(p.id, p)
-      },
-      sent: (_core, env) => this.observeOut(env),
+      resolve: (id) => this.book.lookup(id),
+      heard: (p) => this.book.heard(p),
+      sent: (core, env) => core === MEMBERSHIP && this.observeOut(env),
       received: (core, _from, msg) => core === MEMBERSHIP && this.observeIn(msg as GossipMessage),
       afterReceive: (core) => {
         if (core !== MEMBERSHIP) return
@@ -123,48 +136,43 @@ export class GossipRole implements Role {
   private createCore(c: CoreContext): Detector<GossipMessage> {
     const {host, port} = this.ctx.transport.address
     const o = this.opts.overrides
+    // The core fills a datagram up to udpBufferSize bytes of its own message, but the host adds
+    // its envelope (sender, core, message id, Lamport clock) and, with a key, the seal; and the
+    // endpoint refuses anything above its ceiling (1400, memberlist's UDPBufferSize). Left
+    // unsaid, every full datagram was refused as oversize — dropped with the updates it carried
+    // counted as sent — exactly when news piles up. So the core is told both overheads, and any
+    // excess of udpBufferSize over the ceiling, to take off what it fills (memberlist subtracts
+    // its own too).
     const wanted = typeof o.swim.udpBufferSize === 'number' ? o.swim.udpBufferSize : swimProfiles[this.opts.profile].udpBufferSize
-    // The core fills datagrams to udpBufferSize bytes of its own message; the host's envelope
-    // (sender, core, id, Lamport clock) and the seal come on top, and the endpoint refuses what
-    // exceeds its ceiling (memberlist subtracts its own overheads the same way).
-    const budget = Math.min(wanted, this.host.maxDatagramBytes) - this.host.datagramOverhead(MEMBERSHIP)
-    const core = createDetector(this.opts.detector, {
+    const datagramOverhead = Math.max(0, wanted - this.host.maxDatagramBytes) + this.host.datagramOverhead(MEMBERSHIP)
+    return createDetector(this.opts.detector, {
       id: c.id,
       random: c.random,
       seeds: this.ctx.seedPeers.map((p) => p.id),
       tags: {...this.opts.tags, addr: `${host.includes(':') ? `[${host}]` : host}:${port}`},
       profile: this.opts.profile,
-      swim: {...o.swim, udpBufferSize: budget},
+      swim: o.swim,
+      datagramOverhead,
       phi: o.phi,
       heartbeat: o.heartbeat,
     })
-    return core
   }
 
   async start(ctx: RoleContext): Promise<void> {
     this.ctx = ctx
     this.host = ctx.host
-    for (const p of ctx.seedPeers) this.book.set(p.id, p)
+    this.book = new AddressBook(ctx.seedPeers, (id) => this.host.core<Detector<GossipMessage>>(MEMBERSHIP)?.member(id), () => this.host.core<Detector<GossipMessage>>(MEMBERSHIP)?.members().length ?? 0)
     if (!this.ring) {
       ctx.events.emit('gossip.insecure', {msg: 'no key set (--secret or DTK_SECRET): gossip is neither authenticated nor encrypted'})
       process.stderr.write(`warning: node ${ctx.id}: gossip runs without a key; set --secret or DTK_SECRET to authenticate and encrypt it\n`)
     }
-    const {host} = ctx.transport.address
     if (this.opts.metricsPort !== undefined) {
-      this.metricsServer = await serveMetrics(host, this.opts.metricsPort, () => ({counters: this.metrics(), members: this.memberCounts()}), {
+      this.metricsServer = await serveMetrics(ctx.transport.address.host, this.opts.metricsPort, () => ({counters: this.metrics(), rejects: this.metrics().rejects, members: this.memberCounts()}), {
         node: ctx.id,
         detector: this.opts.detector,
       })
     }
     ctx.events.emit('gossip.start', {detector: this.opts.detector, profile: this.opts.profile, seed: ctx.host.seed, secure: Boolean(this.ring), metricsPort: this.metricsServer?.port})
-  }
-
-  private addressOf(id: string): PeerAddress | undefined {
-    const known = this.book.get(id)
-    if (known) return known
-    const learned = parseAddr(id, this.host.core<Detector<GossipMessage>>(MEMBERSHIP)?.member(id)?.tags.addr)
-    if (learned) this.book.set(id, learned)
-    return learned
   }
 
   /** Counting only: which kinds of message leave. */
@@ -185,8 +193,9 @@ export class GossipRole implements Role {
     const updates = (m as {updates?: Array<{kind: string; node: string; inc: number; from?: string}>}).updates
     if (!Array.isArray(updates)) return
     for (const u of updates) {
-      if (u.kind === 'dead' && u.node === this.ctx.id && u.from !== this.ctx.id && !this.deadAboutMe.has(u.inc)) {
-        this.deadAboutMe.add(u.inc)
+      // Once per incarnation at which we were declared dead (a verdict spreads in many copies).
+      if (u.kind === 'dead' && u.node === this.ctx.id && u.from !== this.ctx.id && u.inc > this.deadAboutMeAt) {
+        this.deadAboutMeAt = u.inc
         this.counters.falsePositives++
         this.ctx.events.emit('gossip.false-positive', {by: u.from, incarnation: u.inc})
       }
@@ -194,8 +203,7 @@ export class GossipRole implements Role {
   }
 
   private onEvent(e: MembershipEvent): void {
-    const learned = parseAddr(e.member, e.tags?.addr)
-    if (learned) this.book.set(e.member, learned)
+    this.book.onEvent(e)
     if (e.type === 'suspect') {
       this.counters.suspectEvents++
       if (e.by === this.ctx.id) this.counters.suspicionsRaised++
@@ -213,12 +221,12 @@ export class GossipRole implements Role {
     return counts
   }
 
-  metrics(): GossipCounters & {udp: unknown; rejects: Record<string, number>} {
-    const st = this.host.status() as {udp?: {bytesIn: number; bytesOut: number; badDatagrams: number}; rejects: Record<string, number>; splits: number}
-    const udp = st.udp ?? {bytesIn: 0, bytesOut: 0, badDatagrams: 0}
-    let rejected = udp.badDatagrams
-    for (const n of Object.values(st.rejects)) rejected += n
-    return {...this.counters, bytesIn: udp.bytesIn, bytesOut: udp.bytesOut, rejected, splits: st.splits, rejects: st.rejects, udp}
+  metrics(): GossipMetrics {
+    const udp = this.host.udpStats()!
+    const rejects = this.host.rejectCounts()
+    let rejected = 0
+    for (const n of Object.values(rejects)) rejected += n
+    return {...this.counters, bytesIn: udp.bytesIn, bytesOut: udp.bytesOut, splits: this.host.counters.splits, rejected, rejects, udp}
   }
 
   onControl(body: unknown): unknown {
@@ -236,9 +244,14 @@ export class GossipRole implements Role {
         this.ctx.events.emit('gossip.leave', {})
         this.host.command(MEMBERSHIP, {type: 'leave'})
         return {ok: true}
-      case 'tags':
-        this.host.command(MEMBERSHIP, {type: 'set-tags', tags: {...req.tags, addr: this.core.self().tags.addr!}})
+      case 'tags': {
+        // Refused while leaving: peers would see left, then alive again, then left.
+        if (this.core.self().state === 'left') throw new UsageError('this node is leaving: its tags can no longer change')
+        const v = validateTags({...req.tags, addr: this.core.self().tags.addr!})
+        if (!v.ok) throw new UsageError('tags: at most 32, keys of 1–64 characters, values of at most 512 (what peers accept)')
+        this.host.command(MEMBERSHIP, {type: 'set-tags', tags: v.msg})
         return {ok: true, tags: this.core.self().tags}
+      }
       case 'keys':
         return this.keys(req)
       default:
@@ -259,6 +272,11 @@ export class GossipRole implements Role {
     return {keys: this.ring.list()}
   }
 
+  /** Sizes of the role's own tables (addresses known) and the host's (timers, held outputs), for the tests that check they stay bounded. */
+  tableSizes(): {addresses: number; timers: number} {
+    return {addresses: this.book.size, timers: this.host.tableSizes().timers}
+  }
+
   status(): Record<string, unknown> {
     const core = this.host?.core<Detector<GossipMessage>>(MEMBERSHIP)
     if (!core) return {}
@@ -273,14 +291,13 @@ export class GossipRole implements Role {
 }
 
 const KINDS: DetectorKind[] = ['swim', 'phi', 'heartbeat']
-const PROFILES: SwimProfile[] = ['lan', 'local', 'fast']
 
 function checked(options: RoleOptions): GossipRoleOptions {
   const o = options as Partial<GossipRoleOptions>
   const detector = o.detector ?? 'swim'
   const profile = o.profile ?? 'lan'
   if (!KINDS.includes(detector)) throw new UsageError(`--detector must be one of ${KINDS.join(', ')}`)
-  if (!PROFILES.includes(profile)) throw new UsageError(`--profile must be one of ${PROFILES.join(', ')}`)
+  if (!swimProfileNames.includes(profile)) throw new UsageError(`--profile must be one of ${swimProfileNames.join(', ')}`)
   return {detector, profile, overrides: o.overrides ?? {swim: {}, phi: {}, heartbeat: {}}, tags: o.tags ?? {}, secret: o.secret, metricsPort: o.metricsPort}
 }
 
