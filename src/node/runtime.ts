@@ -5,7 +5,7 @@ import {Transport, TransportError, type IncomingContext, type PeerAddress} from 
 import {CONTROL_OPS, type ControlRequest, type NodeStatus, type PingResult} from './control.js'
 import {NodeHost} from './host/host.js'
 import {createRole, type Role} from './roles/index.js'
-import {ControlGuard, isSealedControl} from '../security/index.js'
+import type {ControlGuard} from '../security/index.js'
 
 export interface NodeOptions {
   id: string
@@ -39,6 +39,11 @@ export interface RunningNode {
 
 function isControl(msg: unknown): msg is ControlRequest {
   return typeof msg === 'object' && msg !== null && CONTROL_OPS.has((msg as {op: ControlRequest['op']}).op)
+}
+
+/** A control request sealed with the cluster key (src/security/control-auth.ts), told apart without loading it. */
+function isSealed(msg: unknown): boolean {
+  return typeof msg === 'object' && msg !== null && (msg as {op?: unknown}).op === 'control.sealed'
 }
 
 /**
@@ -98,7 +103,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     transport: transport.stats(),
     roleStatus: {...role.status(), ...(host.clientCore ? {clientCore: host.clientCore} : {})},
     hostStatus: host.status(),
-    controlRefused: guard.refused,
+    controlRefused: guard?.refused ?? 0,
   })
 
   const ping = async (target: PeerAddress, timeoutMs: number): Promise<PingResult> => {
@@ -149,15 +154,22 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   }
 
   // With a key (the role's keyring, rotations included), control requests must be sealed with it.
-  const guard = new ControlGuard(() => role.keyring?.())
+  // The guard (and node:crypto with it) is loaded only when a key or a sealed request needs it:
+  // an unsealed request to a node without a key is admitted as it is.
+  let guard: ControlGuard | null = null
+  const guardFor = async (msg: unknown): Promise<ControlGuard | null> => {
+    if (guard === null && (role.keyring?.() || isSealed(msg))) guard = new (await import('../security/index.js')).ControlGuard(() => role.keyring?.())
+    return guard
+  }
   transport.onRequest(async (msg: unknown, ctx: IncomingContext) => {
-    if (isControl(msg) || isSealedControl(msg)) {
+    if (isControl(msg) || isSealed(msg)) {
       if (!ctx.control) throw new Error(`control op '${(msg as {op: string}).op}' refused from peer ${ctx.from}`)
-      let req: unknown
+      let req: unknown = msg
+      const g = await guardFor(msg)
       try {
-        req = guard.admit(msg, (m) => isControl(m) && m.op === 'status')
+        if (g) req = g.admit(msg, (m) => isControl(m) && m.op === 'status')
       } catch (error) {
-        events.emit('control.refused', {from: ctx.from, remote: ctx.remote, reason: (error as {reason?: string}).reason, count: guard.refused})
+        events.emit('control.refused', {from: ctx.from, remote: ctx.remote, reason: (error as {reason?: string}).reason, count: g?.refused ?? 0})
         throw error
       }
       if (!isControl(req)) throw new Error('a sealed control request without a control op')

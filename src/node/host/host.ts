@@ -1,10 +1,8 @@
-import {randomInt} from 'node:crypto'
 import {join} from 'node:path'
 import {unpack} from 'msgpackr'
 import type {Core, Recovered} from '../../core/index.js'
 import {Rng} from '../../random/index.js'
-import {CorruptLogError, DurableLog} from '../../storage/index.js'
-import {TraceWriter, type DropReason, type TraceSink} from '../../trace/index.js'
+import type {DropReason, TraceSink, TraceWriter} from '../../trace/index.js'
 import {UdpEndpoint, type IncomingContext, type StreamBreak} from '../../transport/index.js'
 import {ClientRequests, DEFAULT_CLIENT_LIMITS, reqOf} from './clients.js'
 import {HostClocks} from './clock.js'
@@ -57,7 +55,8 @@ export class NodeHost extends HostOutputs {
   constructor(opts: HostOptions, comp: HostedComposition, hooks: HostHooks = {}) {
     super(opts, hooks, comp.route ?? null, new ClientRequests({...DEFAULT_CLIENT_LIMITS, ttlMs: opts.transport.requestTimeoutMs, ...opts.clients}))
     this.comp = comp
-    this.seed = opts.seed ?? randomInt(2 ** 31)
+    // Not a core: the host may draw its seed from Math.random (it is logged, so a run can be replayed).
+    this.seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31)
     Object.entries(comp.cores).forEach(([name, spec], index) => {
       if (!isCoreName(name)) throw new Error(`core name '${name}' must be 1–32 letters, digits, '_' or '-'`)
       const slot = new CoreSlot(name, index, spec, this.clocks.node)
@@ -128,7 +127,9 @@ export class NodeHost extends HostOutputs {
     this.seqBase = id.restarts * 2 ** 32
     // Lamport clocks start above every earlier life's: from the wall clock in microseconds.
     this.lc = Math.floor(this.clocks.wall() * 1000)
-    this.openTrace()
+    await this.openTrace()
+    // Loaded only by nodes that persist: a node's memory is mostly the code it loaded (docs/architecture.md, Memory).
+    const storage = this.slots.some((s) => s.spec.durable) ? await import('../../storage/index.js') : null
     const recovered: Recovered[] = []
     for (const s of this.slots) {
       if (!s.spec.durable) {
@@ -136,11 +137,11 @@ export class NodeHost extends HostOutputs {
         continue
       }
       try {
-        const opened = await DurableLog.open(join(this.opts.dataDir, s.name), {...this.opts.storage, name: s.name})
+        const opened = await storage!.DurableLog.open(join(this.opts.dataDir, s.name), {...this.opts.storage, name: s.name})
         s.log = opened.log
         recovered.push(opened.recovered)
       } catch (error) {
-        if (error instanceof CorruptLogError) {
+        if (error instanceof storage!.CorruptLogError) {
           this.tracer?.record({k: 'start-failed', t: this.clocks.wall(), node: this.id, core: s.name, reason: 'corrupt', file: error.file, offset: error.offset})
           this.opts.events.emit('node.start-failed', {core: s.name, file: error.file, offset: error.offset, reason: error.reason})
         }
@@ -168,11 +169,12 @@ export class NodeHost extends HostOutputs {
     this.drain()
   }
 
-  private openTrace(): void {
+  private async openTrace(): Promise<void> {
     const t = this.opts.trace
     if (t === undefined) return
     let sink: TraceSink
     if (typeof t === 'string') {
+      const {TraceWriter} = await import('../../trace/writer.js')
       this.writer = new TraceWriter(t, {append: true})
       sink = this.writer
       // Buffered, but never for long: a node killed with SIGKILL loses at most this much of its trace.

@@ -46,4 +46,5 @@ export interface Role {
 /** Role options from `dtk node run` flags (each role reads its own). */
 export type RoleOptions = Record<string, unknown>
 
-export type RoleFactory = (options: RoleOptions) => Role
+/** Makes a role; async when it must load something first (the keyring's crypto, only when a key is given). */
+export type RoleFactory = (options: RoleOptions) => Role | Promise<Role>

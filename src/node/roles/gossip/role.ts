@@ -14,7 +14,7 @@ import {
   type SwimProfile,
   type Tags,
 } from '../../../gossip/index.js'
-import {Keyring, parseKey} from '../../../security/index.js'
+import type {Keyring} from '../../../security/index.js'
 import {UsageError} from '../../../errors/index.js'
 import type {NodeHost} from '../../host/host.js'
 import type {HostHooks, HostedComposition, HostedCore, Validator} from '../../host/types.js'
@@ -88,7 +88,6 @@ export class GossipRole implements Role {
   private host!: NodeHost
   private ctx!: RoleContext
   private book!: AddressBook
-  private readonly ring: Keyring | undefined
   private metricsServer: MetricsServer | undefined
   private readonly counters: GossipCounters = newCounters()
   /** The highest incarnation at which we learned of our own (false) death; counted once each. */
@@ -97,10 +96,11 @@ export class GossipRole implements Role {
 
   constructor(
     private readonly opts: GossipRoleOptions,
+    /** Made from `opts.secret` by the factories (src/security is loaded only when there is one). */
+    private readonly ring: Keyring | undefined,
     private readonly extra?: WithMembership,
   ) {
     this.name = extra?.name ?? 'gossip'
-    this.ring = opts.secret ? Keyring.fromSecret(opts.secret) : undefined
     const membership: HostedCore<GossipMessage> = {
       factory: (c) => this.createCore(c),
       validate: messageValidator(opts.detector) as Validator<GossipMessage>,
@@ -259,11 +259,11 @@ export class GossipRole implements Role {
     }
   }
 
-  private keys(req: Extract<GossipControl, {op: 'keys'}>): unknown {
+  private async keys(req: Extract<GossipControl, {op: 'keys'}>): Promise<unknown> {
     if (!this.ring) throw new UsageError('this node runs without a key; start it with --secret to use a keyring')
     if (req.action !== 'list') {
       if (!req.key) throw new UsageError(`keys ${req.action} needs a key`)
-      const key = parseKey(req.key)
+      const key = (await import('../../../security/index.js')).parseKey(req.key)
       if (req.action === 'install') this.ring.install(key)
       else if (req.action === 'use') this.ring.use(key)
       else this.ring.remove(key)
@@ -301,16 +301,22 @@ function checked(options: RoleOptions): GossipRoleOptions {
   return {detector, profile, overrides: o.overrides ?? {swim: {}, phi: {}, heartbeat: {}}, tags: o.tags ?? {}, secret: o.secret, metricsPort: o.metricsPort}
 }
 
-export function gossipRole(options: RoleOptions): Role {
-  return new GossipRole(checked(options))
+async function keyringOf(o: GossipRoleOptions): Promise<Keyring | undefined> {
+  return o.secret ? (await import('../../../security/index.js')).Keyring.fromSecret(o.secret) : undefined
+}
+
+export async function gossipRole(options: RoleOptions): Promise<Role> {
+  const o = checked(options)
+  return new GossipRole(o, await keyringOf(o))
 }
 
 /**
  * `gossip-log`: membership plus a second core, `log`, to which every membership event is routed
  * (composition on real processes, docs/architecture.md). Its reports are `log.member` events.
  */
-export function gossipLogRole(options: RoleOptions): Role {
-  return new GossipRole(checked(options), {
+export async function gossipLogRole(options: RoleOptions): Promise<Role> {
+  const o = checked(options)
+  return new GossipRole(o, await keyringOf(o), {
     name: 'gossip-log',
     cores: {log: {factory: memberLogFactory, durable: true}},
     route: (from, e) => (from === MEMBERSHIP ? [{core: 'log', cmd: e}] : undefined),
