@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {DtkCommand, clusterFlags, clusterRef, renderTable, startProgress} from '../../src/cli/index.js'
 import {cluster, type ClusterState} from '../../src/cluster/index.js'
-import {roleNames} from '../../src/node/roles/index.js'
+import {MEMBERSHIP_ROLES, roleNames} from '../../src/node/roles/index.js'
 import {gossipArgs, gossipFlags} from '../../src/cli/gossip-flags.js'
 import {guardInterrupts, plural} from '../../src/cli/interrupt.js'
 
@@ -14,6 +14,7 @@ export default class ClusterUp extends DtkCommand {
     '<%= config.bin %> cluster up --nodes 10 --role gossip --detector swim --profile lan',
     '<%= config.bin %> cluster up --nodes 10 --role gossip --detector phi --param interval=500ms --name phi',
     'DTK_STATE_DIR=/tmp/dtk <%= config.bin %> cluster up --nodes 5 --json',
+    '<%= config.bin %> cluster up --nodes 3 --role gossip --profile fast --trace ./traces',
   ]
   static override flags = {
     ...clusterFlags,
@@ -22,6 +23,7 @@ export default class ClusterUp extends DtkCommand {
     'base-port': Flags.integer({description: 'first TCP port; nodes get base, base+1, …', min: 1, max: 65535}),
     host: Flags.string({description: 'address the nodes bind', default: '127.0.0.1'}),
     wait: Flags.string({description: 'how long to wait for the nodes to answer', default: '20s'}),
+    trace: Flags.string({description: 'directory where each node appends its JSONL trace, <dir>/<id>.jsonl (docs/trace.md)'}),
     'metrics-base-port': Flags.integer({description: 'gossip role: serve Prometheus metrics from node i on this port + i', min: 1, max: 65535, helpGroup: 'GOSSIP'}),
     ...gossipFlags,
   }
@@ -30,7 +32,7 @@ export default class ClusterUp extends DtkCommand {
     const {flags} = await this.parse(ClusterUp)
     const {parseDuration} = await import('../../src/cli/duration.js')
     if (!roleNames().includes(flags.role)) this.error(`--role '${flags.role}' is not a role (known: ${roleNames().join(', ')})`, {exit: 2})
-    if (flags.role === 'gossip') {
+    if (MEMBERSHIP_ROLES.includes(flags.role)) {
       // Check the role options here, once, rather than in N node logs.
       const {gossipOverrides, parseTags} = await import('../../src/node/roles/gossip/index.js')
       gossipOverrides(flags)
@@ -53,9 +55,10 @@ export default class ClusterUp extends DtkCommand {
         host: flags.host,
         basePort: flags['base-port'],
         waitMs: parseDuration(flags.wait, 'wait', {min: 1}),
-        nodeArgs: flags.role === 'gossip' ? gossipArgs(flags) : [],
-        secret: flags.role === 'gossip' ? flags.secret : undefined,
-        metricsBasePort: flags.role === 'gossip' ? flags['metrics-base-port'] : undefined,
+        nodeArgs: MEMBERSHIP_ROLES.includes(flags.role) ? gossipArgs(flags) : [],
+        secret: MEMBERSHIP_ROLES.includes(flags.role) ? flags.secret : undefined,
+        metricsBasePort: MEMBERSHIP_ROLES.includes(flags.role) ? flags['metrics-base-port'] : undefined,
+        traceDir: flags.trace,
         onProgress: (t) => progress.update(t),
       })
     } catch (error) {

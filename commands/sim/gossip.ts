@@ -26,6 +26,7 @@ Profiles: lan and local are memberlist's DefaultLANConfig and DefaultLocalConfig
     '<%= config.bin %> sim gossip --param lifeguard=false --param probeInterval=2s --json',
     '<%= config.bin %> sim gossip --profile memberlist --nodes 50 --crash 5 --loss 5%',
     '<%= config.bin %> sim gossip --nodes 40 --partition 60s --profile fast',
+    '<%= config.bin %> sim gossip --nodes 5 --duration 1m --crash 1 --trace run.jsonl',
   ]
   static override flags = {
     nodes: Flags.integer({char: 'n', description: 'cluster size N', default: 100, min: 2, max: 5000}),
@@ -40,6 +41,7 @@ Profiles: lan and local are memberlist's DefaultLANConfig and DefaultLocalConfig
     bootstrap: Flags.string({description: 'join: every node joins through n0 (the join storm included); converged: nodes start knowing each other', options: ['join', 'converged'], default: 'join'}),
     param: Flags.string({char: 'p', description: 'NAME=VALUE: override a detector parameter (probeInterval=2s, lifeguard=false, urgentGossip=false, threshold=10…); repeatable', multiple: true}),
     compare: Flags.boolean({description: 'run swim, phi and heartbeat on the same seed and faults; print one table', default: false}),
+    trace: Flags.string({description: 'write a JSONL trace of every message, timer and event of the run to FILE (docs/trace.md)'}),
   }
 
   async run(): Promise<Result> {
@@ -65,6 +67,7 @@ Profiles: lan and local are memberlist's DefaultLANConfig and DefaultLocalConfig
       if (!(d > 0) || faultAt + d > duration) throw new UsageError(`--partition ${flags.partition}: the cut must heal before the end (${formatDuration(duration - faultAt)} after the faults at most)`)
       partition = {duration: d}
     }
+    if (flags.trace !== undefined && flags.compare) throw new UsageError('--trace traces one run: it cannot be combined with --compare')
     const plot = !this.jsonEnabled() && Boolean(process.stdout.isTTY)
     const opts: GossipScenarioOptions = {
       nodes: flags.nodes,
@@ -95,8 +98,15 @@ Profiles: lan and local are memberlist's DefaultLANConfig and DefaultLocalConfig
         this.out(this.renderComparison(rows, results))
         return {compare: true, rows, results}
       }
-      const r = await sim.runGossipScenarioAsync(opts, {onProgress: report(detector)})
+      const trace = flags.trace === undefined ? undefined : new (await import('../../src/trace/index.js')).TraceWriter(flags.trace)
+      let r: GossipScenarioResult
+      try {
+        r = await sim.runGossipScenarioAsync({...opts, trace}, {onProgress: report(detector)})
+      } finally {
+        await trace?.close()
+      }
       progress.succeed(`simulated ${what} in ${(r.sim.wallMs / 1000).toFixed(2)} s`)
+      if (trace) this.note(`trace: ${formatNumber(trace.records)} records (${formatNumber(trace.bytes)} bytes) in ${flags.trace}`)
       this.out(this.renderOne(r, plot ? sim.asciiHistogram : undefined))
       return r
     } catch (error) {

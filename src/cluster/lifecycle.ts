@@ -1,7 +1,8 @@
-import {readdirSync, existsSync, rmSync} from 'node:fs'
-import {join as pathJoin} from 'node:path'
+import {readdirSync, existsSync, mkdirSync, rmSync} from 'node:fs'
+import {join as pathJoin, resolve as pathResolve} from 'node:path'
 import {DtkError, UsageError} from '../errors/index.js'
 import type {NodeStatus} from '../node/index.js'
+import {MEMBERSHIP_ROLES} from '../node/roles/index.js'
 import {dirOf, record, type ClusterRef} from './context.js'
 import {withClusterControl} from './control-client.js'
 import {rulesFor} from './network.js'
@@ -24,6 +25,8 @@ export interface UpOptions extends ClusterRef {
   secret?: string
   /** Serve Prometheus metrics from each node on base, base+1, … */
   metricsBasePort?: number
+  /** Each node appends its trace to `<traceDir>/<id>.jsonl` (kept across restarts; docs/trace.md). */
+  traceDir?: string
   onProgress?: (text: string) => void
 }
 
@@ -68,6 +71,11 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
   if (opts.metricsBasePort !== undefined) {
     const mports = await allocatePorts(opts.host, opts.nodes, opts.metricsBasePort)
     state.nodes.forEach((n, i) => (n.args = ['--metrics-port', String(mports[i])]))
+  }
+  if (opts.traceDir !== undefined) {
+    const traceDir = pathResolve(opts.traceDir)
+    mkdirSync(traceDir, {recursive: true})
+    for (const n of state.nodes) n.args = [...(n.args ?? []), '--trace', pathJoin(traceDir, `${n.id}.jsonl`)]
   }
   saveSecret(dir, opts.secret)
   for (const node of state.nodes) {
@@ -301,7 +309,7 @@ export async function leave(ref: ClusterRef & {lingerMs?: number}, id: string): 
   assertWritable(dir)
   let graceful = false
   await withClusterControl(dir, async (c) => {
-    if (node.role === 'gossip') {
+    if (MEMBERSHIP_ROLES.includes(node.role)) {
       await c.call(node, {op: 'role', body: {op: 'leave'}})
       graceful = true
       await new Promise((r) => setTimeout(r, ref.lingerMs ?? 1500))

@@ -3,6 +3,7 @@ import {closeSync, existsSync, mkdirSync, openSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {DtkError} from '../errors/index.js'
 import type {NodeStatus} from '../node/index.js'
+import {nodeProcessFlags} from '../node/process-flags.js'
 import type {ControlClient} from './control-client.js'
 import {cliEntry} from './locate.js'
 import {processState} from './procs.js'
@@ -26,7 +27,7 @@ export function spawnNode(node: NodeRecord, extraArgs: string[], secret?: string
     else delete env.DTK_SECRET
     // Detached in its own process group: the node outlives the CLI that started it, and a
     // Ctrl-C in the user's terminal does not reach it.
-    const child = spawn(process.execPath, args, {detached: true, stdio: ['ignore', out, out], env})
+    const child = spawn(process.execPath, [...nodeProcessFlags(env), ...args], {detached: true, stdio: ['ignore', out, out], env})
     child.unref()
     if (!child.pid) throw new DtkError(`could not start node ${node.id}`)
     return child.pid

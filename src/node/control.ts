@@ -25,7 +25,10 @@ export interface NodeStatus {
   uptimeMs: number
   faults: Record<string, LinkFaults>
   transport: {framesIn: number; framesOut: number; bytesIn: number; bytesOut: number; badFrames: number; dropped: number; connections: number}
+  /** The role's own figures; `clientCore` names the core client requests go to (docs/architecture.md, Client requests). */
   roleStatus: Record<string, unknown>
+  /** The node host: restarts, seed, per-core logs and held outputs, messages, rejects by reason, client requests. */
+  hostStatus: Record<string, unknown>
   /** Control requests refused for want of the cluster key (see src/security/control-auth.ts). */
   controlRefused: number
 }

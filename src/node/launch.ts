@@ -13,7 +13,7 @@ export async function launchNode(argv: string[]): Promise<number> {
     process.once('SIGINT', () => void node.stop('SIGINT'))
     process.stderr.write(`node ${node.id} listening on ${node.address.host}:${node.address.port}, pid ${process.pid}\n`)
     await node.stopped
-    return 0
+    return node.failure ? 1 : 0
   } catch (error) {
     process.stderr.write(`Error: ${(error as Error).message}\n`)
     return error instanceof DtkError ? error.exitCode : 1

@@ -1,7 +1,7 @@
 import {parseArgs} from 'node:util'
 import {UsageError} from '../errors/index.js'
 import {parsePeerList} from './peers.js'
-import {roleNames} from './roles/index.js'
+import {MEMBERSHIP_ROLES, roleNames} from './roles/index.js'
 import type {NodeOptions} from './runtime.js'
 
 /**
@@ -32,6 +32,8 @@ export const nodeRunFlags = {
   role: {type: 'string', description: 'what the node does', default: 'echo', options: roleNames()},
   'seed-peers': {type: 'string', description: 'comma-separated id@host:port of nodes to contact first', default: ''},
   'fault-seed': {type: 'integer', description: 'seed for the fault layer, so injected drops repeat'},
+  seed: {type: 'integer', description: "seed of the cores' random choices (random when absent; logged in the node.start event)"},
+  trace: {type: 'string', description: 'append a JSONL trace of every message, timer, event and persist to this file (docs/trace.md)'},
   'metrics-port': {type: 'integer', description: 'gossip role: serve Prometheus metrics on this port (0 = any free port)', min: 0, max: 65535, group: 'GOSSIP'},
   detector: {type: 'string', description: 'failure detector of the gossip role', options: ['swim', 'phi', 'heartbeat'], default: 'swim', group: 'GOSSIP'},
   profile: {type: 'string', description: "parameter defaults: memberlist's LAN or Local config with dtk's extensions, fast (LAN / 5, for demos), or memberlist (LAN with memberlist's own rules, for comparisons)", options: ['lan', 'local', 'fast', 'memberlist'], default: 'lan', group: 'GOSSIP'},
@@ -39,7 +41,7 @@ export const nodeRunFlags = {
   'phi-threshold': {type: 'string', description: 'phi detector: convict above this phi (default 8)', group: 'GOSSIP'},
   tags: {type: 'string', description: 'node metadata gossiped with membership, k=v,k2=v2', group: 'GOSSIP'},
   secret: {type: 'string', description: 'key(s) to authenticate and encrypt gossip, comma-separated, first one primary (base64 16/24/32 bytes, or a passphrase)', env: 'DTK_SECRET', group: 'GOSSIP'},
-  'gossip-seed': {type: 'integer', description: "seed for the detector's random choices", group: 'GOSSIP'},
+  'gossip-seed': {type: 'integer', description: 'the same as --seed (kept for scripts written before it)', group: 'GOSSIP'},
 } as const satisfies Record<string, FlagSpec>
 
 export type NodeRunFlag = keyof typeof nodeRunFlags
@@ -52,6 +54,8 @@ export interface NodeRunValues {
   role: string
   'seed-peers': string
   'fault-seed'?: number
+  seed?: number
+  trace?: string
   'metrics-port'?: number
   detector: string
   profile: string
@@ -67,7 +71,7 @@ export async function nodeOptionsFrom(v: NodeRunValues): Promise<NodeOptions> {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(v.id)) throw new UsageError(`--id '${v.id}' must be letters, digits, '.', '_' or '-'`)
   if (!roleNames().includes(v.role)) throw new UsageError(`--role '${v.role}' is not a role (known: ${roleNames().join(', ')})`)
   let roleOptions: Record<string, unknown> = {}
-  if (v.role === 'gossip') {
+  if (MEMBERSHIP_ROLES.includes(v.role)) {
     const {parseTags, gossipOverrides} = await import('./roles/gossip/options.js')
     roleOptions = {
       detector: v.detector,
@@ -76,7 +80,6 @@ export async function nodeOptionsFrom(v: NodeRunValues): Promise<NodeOptions> {
       tags: parseTags(v.tags),
       secret: v.secret || undefined,
       metricsPort: v['metrics-port'],
-      seed: v['gossip-seed'],
     }
   }
   return {
@@ -87,6 +90,8 @@ export async function nodeOptionsFrom(v: NodeRunValues): Promise<NodeOptions> {
     role: v.role,
     seedPeers: parsePeerList(v['seed-peers']),
     faultSeed: v['fault-seed'],
+    seed: v.seed ?? v['gossip-seed'],
+    trace: v.trace,
     roleOptions,
   }
 }

@@ -3,8 +3,9 @@ import {join} from 'node:path'
 import {EventLog} from '../events/index.js'
 import {Transport, TransportError, type IncomingContext, type PeerAddress} from '../transport/index.js'
 import {CONTROL_OPS, type ControlRequest, type NodeStatus, type PingResult} from './control.js'
+import {NodeHost} from './host/host.js'
 import {createRole, type Role} from './roles/index.js'
-import {ControlGuard, isSealedControl, type Keyring} from '../security/index.js'
+import type {ControlGuard} from '../security/index.js'
 
 export interface NodeOptions {
   id: string
@@ -17,14 +18,22 @@ export interface NodeOptions {
   roleOptions?: Record<string, unknown>
   /** Seed for the transport's fault layer, so injected drops replay the same way. */
   faultSeed?: number
+  /** Seed of the cores' Random (random when absent; logged in `node.start`). */
+  seed?: number
+  /** Trace file (JSONL, appended to across restarts; docs/trace.md). */
+  trace?: string
 }
 
 export interface RunningNode {
   readonly id: string
   readonly address: {host: string; port: number}
   readonly events: EventLog
+  readonly host: NodeHost
+  readonly role: Role
   /** Resolves when the node has stopped (shutdown request or stop()). */
   readonly stopped: Promise<void>
+  /** Set when the node stopped because it could not go on (a failed persist): exit non-zero. */
+  readonly failure: Error | null
   stop(reason: string): Promise<void>
 }
 
@@ -32,9 +41,15 @@ function isControl(msg: unknown): msg is ControlRequest {
   return typeof msg === 'object' && msg !== null && CONTROL_OPS.has((msg as {op: ControlRequest['op']}).op)
 }
 
+/** A control request sealed with the cluster key (src/security/control-auth.ts), told apart without loading it. */
+function isSealed(msg: unknown): boolean {
+  return typeof msg === 'object' && msg !== null && (msg as {op?: unknown}).op === 'control.sealed'
+}
+
 /**
- * Hosts one role in this process: binds the transport, answers the control protocol, writes the
- * node's JSONL events and shuts down cleanly. Everything protocol-specific is the role's.
+ * One node process: binds the transport, runs the role's cores on the node host, answers the
+ * control protocol and client requests, writes the node's JSONL events and shuts down cleanly.
+ * Everything protocol-specific is the role's; everything about driving cores is the host's.
  */
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   mkdirSync(opts.dataDir, {recursive: true})
@@ -53,6 +68,28 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   let stopping: Promise<void> | undefined
   let resolveStopped!: () => void
   const stopped = new Promise<void>((r) => (resolveStopped = r))
+  let failure: Error | null = null
+
+  const host = new NodeHost(
+    {
+      id: opts.id,
+      dataDir: opts.dataDir,
+      transport,
+      events,
+      seedPeers: opts.seedPeers ?? [],
+      seed: opts.seed,
+      trace: opts.trace,
+      keyring: role.keyring ? () => role.keyring!() : undefined,
+      datagrams: role.datagrams,
+      rejectEvent: role.rejectEvent,
+      onFatal: (error) => {
+        failure = error
+        void stop(`fatal: ${error.message}`)
+      },
+    },
+    role.composition,
+    role.hooks,
+  )
 
   const status = (): NodeStatus => ({
     id: opts.id,
@@ -64,8 +101,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     uptimeMs: Date.now() - startedAt,
     faults: transport.faults.snapshot(),
     transport: transport.stats(),
-    roleStatus: role.status(),
-    controlRefused: guard.refused,
+    roleStatus: {...role.status(), ...(host.clientCore ? {clientCore: host.clientCore} : {})},
+    hostStatus: host.status(),
+    controlRefused: guard?.refused ?? 0,
   })
 
   const ping = async (target: PeerAddress, timeoutMs: number): Promise<PingResult> => {
@@ -115,16 +153,23 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     }
   }
 
-  // With a key (the gossip role's keyring, rotations included), control requests must be sealed with it.
-  const guard = new ControlGuard(() => (role as {keyring?: Keyring}).keyring)
+  // With a key (the role's keyring, rotations included), control requests must be sealed with it.
+  // The guard (and node:crypto with it) is loaded only when a key or a sealed request needs it:
+  // an unsealed request to a node without a key is admitted as it is.
+  let guard: ControlGuard | null = null
+  const guardFor = async (msg: unknown): Promise<ControlGuard | null> => {
+    if (guard === null && (role.keyring?.() || isSealed(msg))) guard = new (await import('../security/index.js')).ControlGuard(() => role.keyring?.())
+    return guard
+  }
   transport.onRequest(async (msg: unknown, ctx: IncomingContext) => {
-    if (isControl(msg) || isSealedControl(msg)) {
+    if (isControl(msg) || isSealed(msg)) {
       if (!ctx.control) throw new Error(`control op '${(msg as {op: string}).op}' refused from peer ${ctx.from}`)
-      let req: unknown
+      let req: unknown = msg
+      const g = await guardFor(msg)
       try {
-        req = guard.admit(msg, (m) => isControl(m) && m.op === 'status')
+        if (g) req = g.admit(msg, (m) => isControl(m) && m.op === 'status')
       } catch (error) {
-        events.emit('control.refused', {from: ctx.from, remote: ctx.remote, reason: (error as {reason?: string}).reason, count: guard.refused})
+        events.emit('control.refused', {from: ctx.from, remote: ctx.remote, reason: (error as {reason?: string}).reason, count: g?.refused ?? 0})
         throw error
       }
       if (!isControl(req)) throw new Error('a sealed control request without a control op')
@@ -133,20 +178,15 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     const m = msg as {op?: unknown}
     if (typeof m !== 'object' || m === null || typeof m.op !== 'string') throw new Error('request without an op')
     if (m.op === 'echo') return {op: 'echo.reply', from: opts.id, payload: (m as {payload?: unknown}).payload}
-    const answer = await role.onPeerRequest?.(m as {op: string}, ctx.from)
-    if (answer === undefined) throw new Error(`unknown op '${m.op}'`)
-    return answer
-  })
-
-  transport.onMessage((msg: unknown, ctx: IncomingContext) => {
-    const m = msg as {op?: unknown}
-    if (typeof m === 'object' && m !== null && typeof m.op === 'string') role.onPeerMessage?.(m as {op: string}, ctx.from)
+    if (m.op === 'client') return host.clientRequest(ctx.from, m)
+    throw new Error(`unknown op '${m.op.slice(0, 64)}'`)
   })
 
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       events.emit('node.stop', {reason})
-      await role.stop()
+      await role.stop?.()
+      await host.stop()
       await transport.close()
       events.close()
       resolveStopped()
@@ -154,7 +194,36 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     return stopping
   }
 
-  await role.start({id: opts.id, transport, events, dataDir: opts.dataDir, seedPeers: opts.seedPeers ?? []})
-  events.emit('node.start', {pid: process.pid, host: transport.address.host, port: transport.address.port, role: role.name})
-  return {id: opts.id, address: transport.address, events, stopped, stop}
+  try {
+    await host.bind()
+    await role.start?.({id: opts.id, host, transport, events, dataDir: opts.dataDir, seedPeers: opts.seedPeers ?? []})
+    await host.start()
+  } catch (error) {
+    await role.stop?.().catch(() => undefined)
+    await host.stop().catch(() => undefined)
+    await transport.close()
+    events.close()
+    throw error
+  }
+  events.emit('node.start', {
+    pid: process.pid,
+    host: transport.address.host,
+    port: transport.address.port,
+    role: role.name,
+    seed: host.seed,
+    restarts: host.identity!.restarts,
+    ...(opts.trace ? {trace: opts.trace} : {}),
+  })
+  return {
+    id: opts.id,
+    address: transport.address,
+    events,
+    host,
+    role,
+    stopped,
+    get failure() {
+      return failure
+    },
+    stop,
+  }
 }

@@ -14,6 +14,7 @@ import {
   type SwimConfig,
   type SwimProfile,
 } from '../gossip/index.js'
+import type {TraceSink} from '../trace/index.js'
 import type {LinkOptions} from './network.js'
 import {Simulator} from './simulator.js'
 import {summarize, type Summary} from './stats.js'
@@ -79,6 +80,8 @@ export interface GossipScenarioOptions {
    * `detection.samples`, e.g. to plot their distribution. Off by default (N × crashes numbers).
    */
   detectionSamples?: boolean
+  /** Trace the run (`dtk sim gossip --trace FILE`): a sink such as a TraceWriter; docs/trace.md. */
+  trace?: TraceSink
   /** Every membership event, as it happens (for live displays; keep it cheap). */
   onEvent?: (now: number, node: NodeId, event: MembershipEvent) => void
 }
@@ -121,7 +124,7 @@ export interface PartitionOutcome {
 
 export interface GossipScenarioResult {
   /** The options after defaults. */
-  options: Required<Omit<GossipScenarioOptions, 'swim' | 'phi' | 'heartbeat' | 'onEvent' | 'network' | 'partition' | 'detectionSamples' | 'degraded'>> & {
+  options: Required<Omit<GossipScenarioOptions, 'swim' | 'phi' | 'heartbeat' | 'onEvent' | 'network' | 'partition' | 'detectionSamples' | 'degraded' | 'trace'>> & {
     network: LinkOptions
     partition: {at: number; duration: number; fraction: number} | null
   }
@@ -244,7 +247,7 @@ export function prepareGossipScenario(opts: GossipScenarioOptions): PreparedScen
   const network: LinkOptions = {...(opts.network ?? {}), loss}
   if (faultAt > duration) throw new Error('gossip scenario: faultAt is after the end')
 
-  const sim = new Simulator<GossipMessage, MembershipEvent, DetectorCommand>({seed, network})
+  const sim = new Simulator<GossipMessage, MembershipEvent, DetectorCommand>({seed, network, trace: opts.trace})
   const ids: NodeId[] = Array.from({length: N}, (_, i) => `n${i}`)
   const index = new Map(ids.map((id, i) => [id, i]))
   const bootstrap = opts.bootstrap ?? 'join'

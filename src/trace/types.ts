@@ -120,8 +120,11 @@ export interface StartFailedRecord {
   core: string
   /** Why the node refused to start: `corrupt` (a synced record fails its checksum). */
   reason: 'corrupt'
-  /** Which record: `snapshot`, or the index of the record after the snapshot. */
-  record: 'snapshot' | number
+  /** Which record (the simulator): `snapshot`, or the index of the record after the snapshot. */
+  record?: 'snapshot' | number
+  /** Where (a real node): the log file and the byte offset of the damaged frame. */
+  file?: string
+  offset?: number
 }
 
 export interface CrashRecord {
@@ -169,6 +172,9 @@ export interface BreakRecord {
   core: string
   conn: number
   cause: 'crash' | 'partition' | 'fault' | 'refused'
+  /** Real nodes: the transport's own reason (`lost`, `fault`, `stalled`, `unreachable`, `peer-changed`) and which direction broke. */
+  reason?: string
+  direction?: 'outbound' | 'inbound'
 }
 
 export interface StreamBrokenRecord {

@@ -1,4 +1,4 @@
-import {closeSync, openSync, write, writeSync} from 'node:fs'
+import {closeSync, constants, fstatSync, openSync, write, writeSync} from 'node:fs'
 import type {TraceRecord, TraceSink} from './types.js'
 
 /**
@@ -14,6 +14,8 @@ export interface TraceWriterOptions {
   chunkBytes?: number
   /** Bytes in flight beyond which chunks are written synchronously. Default 8 MiB. */
   maxPendingBytes?: number
+  /** Add to the end of an existing file instead of replacing it (a restarted node's trace). Default false. */
+  append?: boolean
 }
 
 export class TraceWriter implements TraceSink {
@@ -35,7 +37,9 @@ export class TraceWriter implements TraceSink {
     readonly path: string,
     opts: TraceWriterOptions = {},
   ) {
-    this.fd = openSync(path, 'w')
+    // Not O_APPEND: positional writes on an O_APPEND file would all land at the end, out of order.
+    this.fd = openSync(path, opts.append ? constants.O_WRONLY | constants.O_CREAT : 'w')
+    if (opts.append) this.position = fstatSync(this.fd).size
     this.chunkBytes = opts.chunkBytes ?? 64 * 1024
     this.maxPending = opts.maxPendingBytes ?? 8 * 1024 * 1024
   }

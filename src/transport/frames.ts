@@ -12,10 +12,11 @@ import {decodeRange, packWithHeader, readU32, writeU32} from './codec.js'
 import {FrameError} from './errors.js'
 
 /**
- * Version of the frame protocol spoken on TCP. 1 was the hello without `v`; 2 added `v`, the bye
- * frame and holding a link's traffic until the peer's hello names the expected id.
+ * Version of the wire protocol spoken on TCP. 1 was the hello without `v`; 2 added `v`, the bye
+ * frame and holding a link's traffic until the peer's hello names the expected id; 3 is the node
+ * host's envelope (message id and Lamport clock) on every message between nodes.
  */
-export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSION = 3
 
 export const K_HELLO = 0
 export const K_MSG = 1

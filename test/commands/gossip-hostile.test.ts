@@ -11,8 +11,8 @@ import {dtk, killAllUnder, tempDir, waitFor} from '../helpers/cli.js'
  * unauthenticated datagrams — a gossip message without updates, an update whose node id is an
  * object with incarnation −1, an accusation of n1 at incarnation 1e300 — over loopback UDP. Before
  * the shell validated its input, every node then failed `dtk cluster members` ("remote error"),
- * held a member whose id is `{}`, and n1 could never refute again. Every input is now validated at
- * the shell before a core sees it: dropped and counted by reason.
+ * held a member whose id is `{}`, and n1 could never refute again. Every input is now validated by
+ * the node host before a core sees it: dropped and counted by reason.
  */
 describe('hostile datagrams never reach a gossip core', () => {
   let stateDir: string
@@ -36,10 +36,11 @@ describe('hostile datagrams never reach a gossip core', () => {
   it('after a gossip without updates, an object id at incarnation −1 and an accusation of n1 at 1e300, every node answers `dtk cluster members`, no member {} appears, n1 stays alive, and the rejects are counted by reason', {timeout: 120_000}, async () => {
     const nodes = loadState(join(stateDir, 'h'))!.nodes
     expect(nodes).toHaveLength(5)
+    // The node host's datagram envelope: [sender, core, sequence, Lamport clock, message].
     const hostile = [
-      {f: 'x9', m: {type: 'gossip'}},
-      {f: 'x9', m: {type: 'gossip', updates: [{kind: 'alive', node: {}, inc: -1}]}},
-      {f: 'x9', m: {type: 'gossip', updates: [{kind: 'suspect', node: 'n1', inc: 1e300, from: 'x9'}]}},
+      ['x9', 'membership', 1, 1, {type: 'gossip'}],
+      ['x9', 'membership', 2, 2, {type: 'gossip', updates: [{kind: 'alive', node: {}, inc: -1}]}],
+      ['x9', 'membership', 3, 3, {type: 'gossip', updates: [{kind: 'suspect', node: 'n1', inc: 1e300, from: 'x9'}]}],
     ]
     const sock = createSocket('udp4')
     try {

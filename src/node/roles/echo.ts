@@ -1,11 +1,10 @@
 import type {Role} from './types.js'
 
-/** The smallest role: the node answers `echo` (built into every node) and nothing else. */
+/** The smallest role: no core; the node answers `echo` (built into every node) and the control protocol. */
 export function echoRole(): Role {
   return {
     name: 'echo',
-    async start() {},
+    composition: {cores: {}},
     status: () => ({}),
-    async stop() {},
   }
 }

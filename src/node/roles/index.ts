@@ -8,7 +8,11 @@ const registry: Record<string, () => Promise<RoleFactory>> = {
   echo: async () => (await import('./echo.js')).echoRole,
   'kv-local': async () => (await import('./kv-local.js')).kvLocalRole,
   gossip: async () => (await import('./gossip/index.js')).gossipRole,
+  'gossip-log': async () => (await import('./gossip/index.js')).gossipLogRole,
 }
+
+/** Roles that run the membership core, and so take the gossip flags (`--detector`, `--secret`, …). */
+export const MEMBERSHIP_ROLES: readonly string[] = ['gossip', 'gossip-log']
 
 export function roleNames(): string[] {
   return Object.keys(registry)

@@ -1,18 +1,22 @@
 /**
- * Counts the inputs a gossip node dropped, by reason, and reports them as events without letting
- * a flood of hostile packets become a flood of events: the first reject is reported at once,
- * later ones at most once per `windowMs`, each event carrying the counts since the last
- * (`suppressed`), and a timer reports the tail of a burst once it is over.
+ * Counts the inputs a node dropped before any core saw them, by reason, and reports them as
+ * events without letting a flood of hostile packets become a flood of events: the first reject
+ * is reported at once, later ones at most once per `windowMs`, each event carrying the counts
+ * since the last, and a timer reports the tail of a burst once it is over.
  */
 
-/** Reasons a shell adds to the validators' (src/gossip/validate.ts). */
-export type ShellRejectReason =
-  /** Failed to open with the keyring, or to decode (counted by the UDP endpoint). */
+/** Reasons the host itself gives (validators of the cores add their own). */
+export type HostRejectReason =
+  /** A datagram or stream payload that failed to open with the keyring, or to decode. */
   | 'unopened'
-  /** A push-pull body that was not sealed where a key is set, or not plain where none is. */
+  /** A stream payload that was not sealed where a key is set, or not plain where none is. */
   | 'unsealed'
-  /** The datagram envelope ({f, m}) itself: no sender id, or no message. */
+  /** The host's envelope itself: no sender id, core name, sequence or Lamport clock. */
   | 'envelope'
+  /** Addressed to a core this node does not run. */
+  | 'no-core'
+  /** A client request over the bounds (pending per node or per client). */
+  | 'full'
   /** The core threw on a message that passed validation (a bug: counted, and the node lives on). */
   | 'core-error'
 
