@@ -87,7 +87,7 @@ Stops after --ops operations or --duration, whichever comes first (1000 operatio
       for (const s of signals) process.off(s, onSignal)
       // Rejects what is still in flight (an interrupt): those operations stay invokes without completion.
       await client.close()
-      history?.close()
+      await history?.close()
     }
     const out: Output = {...summary, history: flags.history ?? null, events: history?.entries ?? 0}
     this.printSummary(out)

@@ -39,7 +39,7 @@ export interface LoadOptions {
   /** One operation's budget (ms); the client's default when absent. */
   timeoutMs?: number
   seed: number | string
-  history?: {push(e: HistoryEntry): void}
+  history?: {push(e: HistoryEntry): void; backlog?(): Promise<void> | null}
 }
 
 type F = 'read' | 'write' | 'cas'
@@ -158,7 +158,11 @@ export class KvLoad {
         }
         if (this.stopped) break
       }
-      if (this.now() >= deadline) break
+      if (history?.backlog) {
+        const behind = history.backlog()
+        if (behind) await behind
+      }
+      if (this.now() >= deadline || this.stopped) break
       const op = this.pick()
       const f = F_OF[op.f]!
       const node = nodes.length === 1 ? nodes[0]! : nodes[this.rr++ % nodes.length]!

@@ -21,7 +21,7 @@ export type KvOutcome =
   | {type: 'info'; error: string; message: string}
 
 /** Remote errors that say the request never reached a core: the host refused the envelope. */
-const REFUSED_BEFORE_CORE = /\bbad[- ]request\b|refused before|unknown op\b|request without an op|no request handler|not a client request|runs no core|no core named|unknown core/i
+const REFUSED_BEFORE_CORE = /\bbad[- ]request\b|refused before|reached no core|unknown op\b|request without an op|no request handler|not a client request|runs no core|no core named|unknown core/i
 
 /** The outcome of a request the transport rejected. Anything that is not a TransportError never left this process (an encoding error): `fail`. */
 export function outcomeOfError(err: unknown): KvOutcome {

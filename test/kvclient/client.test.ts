@@ -40,6 +40,7 @@ describe('outcome mapping (the client contract: never-sent is fail, unknown is i
   it('a remote error is fail only when the node says it refused the request before a core saw it', () => {
     expect(outcomeOfError(new TransportError('REMOTE_ERROR', "unknown op 'client'", 'n1', 'answered'))).toMatchObject({type: 'fail', error: 'bad-request'})
     expect(outcomeOfError(new TransportError('REMOTE_ERROR', 'bad-request: malformed envelope', 'n1', 'answered'))).toMatchObject({type: 'fail', error: 'bad-request'})
+    expect(outcomeOfError(new TransportError('REMOTE_ERROR', 'full: more than 10000 requests wait on node n1; the request reached no core', 'n1', 'answered'))).toMatchObject({type: 'fail'})
     expect(outcomeOfError(new TransportError('REMOTE_ERROR', 'disk I/O error', 'n1', 'answered'))).toMatchObject({type: 'info', error: 'remote-error'})
   })
 
