@@ -10,11 +10,12 @@ export interface LoadBar {
   stop(): void
 }
 
-const silent: LoadBar = {stop() {}}
+/** What a bar is where none is drawn: no timer, no output. */
+export const silentBar: LoadBar = {stop() {}}
 
 export function startLoadBar(read: () => LoadProgress, goal: {ops?: number; durationMs?: number}, enabled: boolean): LoadBar {
   const err = process.stderr
-  if (!enabled || !err.isTTY || !(err.columns > 0)) return silent
+  if (!enabled || !err.isTTY || !(err.columns > 0)) return silentBar
   const draw = () => {
     if (interrupting()) return
     const p = read()
