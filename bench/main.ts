@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   storage: async () => (await import('./storage.js')).default,
   ring: async () => (await import('./ring.js')).default,
   check: async () => (await import('./check.js')).default,
+  kv: async () => (await import('./kv.js')).default,
 }
 
 async function main(argv: string[]): Promise<number> {

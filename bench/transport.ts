@@ -163,26 +163,26 @@ async function dtkOneWay(n: number, msg: Record<string, unknown>): Promise<numbe
   return rate
 }
 
-interface Rtt {
+export interface Rtt {
   perSec: number
   p50: number
   p99: number
 }
 
 /** Latencies (ns) and the length of the measured window of one RPC run. */
-interface RttRun {
+export interface RttRun {
   lat: number[]
   secs: number
 }
 
-function summarize(runs: RttRun[]): Rtt {
+export function summarize(runs: RttRun[]): Rtt {
   const s = Float64Array.from(runs.flatMap((r) => r.lat)).sort()
   const seconds = runs.reduce((a, r) => a + r.secs, 0)
   const q = (x: number) => s[Math.min(s.length - 1, Math.floor(x * s.length))]! / 1e6
   return {perSec: s.length / seconds, p50: q(0.5), p99: q(0.99)}
 }
 
-async function dtkRpc(port: number, inFlight: number, ms: number): Promise<RttRun> {
+export async function dtkRpc(port: number, inFlight: number, ms: number): Promise<RttRun> {
   const t = await Transport.listen({id: 'bench', listen: false})
   const peer = {id: 'echo', host: '127.0.0.1', port}
   const msg = message(64)
@@ -209,7 +209,7 @@ async function dtkRpc(port: number, inFlight: number, ms: number): Promise<RttRu
   return {lat, secs}
 }
 
-async function rawRpc(port: number, inFlight: number, ms: number): Promise<RttRun> {
+export async function rawRpc(port: number, inFlight: number, ms: number): Promise<RttRun> {
   const s = net.connect({port, host: '127.0.0.1', noDelay: true})
   await new Promise((r) => s.once('connect', r))
   const frame = Buffer.alloc(68, 7)
@@ -259,7 +259,7 @@ async function rawRpc(port: number, inFlight: number, ms: number): Promise<RttRu
   return {lat, secs}
 }
 
-async function startEcho(): Promise<{ports: {dtk: number; raw: number}; stop(): void}> {
+export async function startEcho(): Promise<{ports: {dtk: number; raw: number}; stop(): void}> {
   const child = spawn(process.execPath, [join(here, 'transport-echo-server.js')], {stdio: ['pipe', 'pipe', 'inherit']})
   const line = await new Promise<string>((resolve, reject) => {
     let buf = ''

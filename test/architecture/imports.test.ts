@@ -15,7 +15,7 @@ import {root} from '../helpers/cli.js'
  * Every folder under src/ that is not listed here as a host or infrastructure is a protocol
  * core, so a new protocol folder is checked from its first file.
  */
-const NON_CORE = ['cli', 'cluster', 'errors', 'events', 'node', 'random', 'security', 'sim', 'storage', 'tour', 'trace', 'transport'] as const
+const NON_CORE = ['cli', 'cluster', 'errors', 'events', 'kvclient', 'node', 'random', 'security', 'sim', 'storage', 'tour', 'trace', 'transport'] as const
 
 /** Globals a core must not touch: clocks, timers, randomness, the process and the network. */
 const FORBIDDEN_GLOBALS = new Set(['process', 'performance', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate', 'queueMicrotask', 'fetch', 'crypto', 'require', 'Bun', 'Deno'])
