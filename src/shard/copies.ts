@@ -187,9 +187,9 @@ export class Copies {
       return
     }
     const part = this.host.part(m.p)
-    // Catch up from the backlog when that sends no more than a full copy would.
+    // Catch up from the backlog when that sends fewer writes than a full copy would send keys.
     const missed = m.c ? part.writesAfter(m.s) : null
-    if (missed !== null && (missed.length === 0 || missed.length <= part.data.size)) {
+    if (missed !== null && (missed.length === 0 || missed.length < part.data.size)) {
       c.mode = 'live'
       c.ackedSeq = m.s
       c.complete = true

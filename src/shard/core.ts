@@ -114,7 +114,7 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
 
   receive(from: NodeId, msg: ShardWire, now: number): ShardOutput {
     this.begin(now)
-    if ((msg as {type?: unknown}).type === 'kv.req') serveRequest(this, from, msg)
+    if ((msg as {type?: unknown} | null)?.type === 'kv.req') serveRequest(this, from, msg)
     else {
       const m = parseShardMessage(msg, this.cfg.partitions)
       if (m !== null) this.onMessage(from, m)
@@ -333,6 +333,7 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
     const primary = owners[0]
     if (primary !== undefined && primary !== this.id) {
       this.record({t: 'h', p, to: primary, e: part.epoch + 1})
+      this.event({type: 'handing', partition: p, to: primary, epoch: part.epoch})
       return this.advance(p)
     }
     for (const node of [...this.copies.of(p).keys()]) {

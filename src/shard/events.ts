@@ -22,6 +22,8 @@ export type ShardEvent =
   | {type: 'move.done'; partition: number; to: NodeId; keys: number; ms: number}
   /** A copy that missed a few writes got them from the backlog instead of a full move. */
   | {type: 'catch-up'; partition: number; to: NodeId; writes: number}
+  /** Every copy the ring wants is in sync: this node stops serving `partition` and hands it to `to` (durably decided). */
+  | {type: 'handing'; partition: number; to: NodeId; epoch: number}
   /** This node is now the authority of `partition` (reported by the receiver, once durable). */
   | {type: 'handoff'; partition: number; from: NodeId; to: NodeId; epoch: number; keys: number}
   /** This node handed `partition` to `to`, which acknowledged durably; it now redirects to it. */

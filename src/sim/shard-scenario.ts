@@ -23,8 +23,12 @@ import type {StreamOptions} from './streams.js'
  */
 export type ShardCrashSpec =
   | {node: NodeId; after: number; downtime: number}
-  /** At the `afterProgress`-th `move.progress` event of the run, crash that move's receiver or sender. */
-  | {role: 'receiver' | 'sender'; afterProgress: number; downtime: number}
+  /**
+   * At the `nth` event `on` after the load (default `move.progress`: a batch of a move
+   * acknowledged, more of it still to come; `handing`: a sender has durably decided to hand a partition over and stopped
+   * serving it), of moves to `to` when given, crash that move's receiver or sender, at that instant.
+   */
+  | {role: 'receiver' | 'sender'; on?: 'move.progress' | 'handing'; to?: NodeId; nth: number; downtime: number}
 
 export interface ShardScenarioOptions {
   seed?: number | string
@@ -35,6 +39,8 @@ export interface ShardScenarioOptions {
   /** Workload clients, and operations each. Default 4 × 300. */
   clients?: number
   ops?: number
+  /** The workload's keys: the first `hotKeys` loaded keys, so operations meet on the same keys while they move. Default 32. */
+  hotKeys?: number
   client?: Omit<Partial<KvClientConfig>, 'process' | 'servers' | 'ops'>
   /** New nodes (`n<N>`, `n<N+1>` … unless named). */
   joins?: {after: number; id?: NodeId}[]
@@ -125,7 +131,6 @@ export function runShardScenario(opts: ShardScenarioOptions = {}): ShardScenario
   let settledAt: number | null = null
   let finalReadDoneAt: number | null = null
   let clientsDone = 0
-  let progressCount = 0
   let lastFaultAt = 0
   const isShard = new Set(nodes)
 
@@ -135,10 +140,10 @@ export function runShardScenario(opts: ShardScenarioOptions = {}): ShardScenario
     sim.restart(node, at + downtime)
     lastFaultAt = Math.max(lastFaultAt, at + downtime)
   }
-  const triggers = (opts.crashes ?? []).filter((c): c is Extract<ShardCrashSpec, {role: string}> => 'role' in c).map((c) => ({...c, fired: false}))
+  const triggers = (opts.crashes ?? []).filter((c): c is Extract<ShardCrashSpec, {role: string}> => 'role' in c).map((c) => ({...c, seen: 0, fired: false}))
 
   const startWorkload = (t0: number) => {
-    clients.forEach((id, i) => sim.addNode(id, {cores: {kv: kvClientFactory({...opts.client, keys: opts.client?.keys ?? loaded, process: i + 1, servers: rotate(i + 1), ops: opts.ops ?? 300})}}, t0))
+    clients.forEach((id, i) => sim.addNode(id, {cores: {kv: kvClientFactory({...opts.client, keys: opts.client?.keys ?? loaded.slice(0, opts.hotKeys ?? 32), process: i + 1, servers: rotate(i + 1), ops: opts.ops ?? 300})}}, t0))
     for (const j of joins) {
       addShard(j.id, t0 + j.after)
       lastFaultAt = Math.max(lastFaultAt, t0 + j.after)
@@ -178,12 +183,13 @@ export function runShardScenario(opts: ShardScenarioOptions = {}): ShardScenario
       return
     }
     const e = event as ShardEvent
-    if (e.type === 'announce') return
     events.push({at: now, node, event: e})
-    if (e.type === 'move.progress') {
-      progressCount++
+    if ((e.type === 'move.progress' || e.type === 'handing') && loadDoneAt !== null) {
       for (const t of triggers) {
-        if (t.fired || progressCount < t.afterProgress) continue
+        if (t.fired || (t.on ?? 'move.progress') !== e.type || (t.to !== undefined && t.to !== e.to)) continue
+        // Mid-move: a batch acknowledged with more of the partition still to come.
+        if (e.type === 'move.progress' && e.sent >= e.keys) continue
+        if (++t.seen < t.nth) continue
         const victim = t.role === 'receiver' ? e.to : node
         if (sim.status(victim) !== 'up') continue
         t.fired = true
