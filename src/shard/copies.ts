@@ -226,7 +226,7 @@ export class Copies {
         c.mode = 'live'
         c.inSync = true
         c.fill = null
-        this.host.event({type: 'move.done', partition: c.p, to: from, keys: f.keysSent, ms: this.host.now - f.startedAt})
+        this.host.event({type: 'move.done', partition: c.p, to: from, keys: f.keysSent, ms: Math.round(this.host.now - f.startedAt)})
         const link = this.links.get(from)
         if (link && link.active === c) {
           link.active = null

@@ -48,6 +48,8 @@ export interface ShardScenarioOptions {
   crashes?: ShardCrashSpec[]
   /** Crashes of random shard nodes during the workload: mean time between them (exponential), downtime, and until when (ms after the load; default 20 s). */
   randomCrashes?: {every: number; downtime: number; until?: number}
+  /** Network partitions cutting one random shard node off from everyone: mean time between them (exponential), how long each lasts, until when (ms after the load; default 20 s). */
+  partitions?: {every: number; duration: number; until?: number}
   /** Shard settings beyond `initial` (the scenario's defaults: settle 500 ms, plan every 250 ms). */
   shard?: Omit<Partial<ShardConfig>, 'initial'>
   /** Membership profile. Default `fast`. */
@@ -168,6 +170,22 @@ export function runShardScenario(opts: ShardScenarioOptions = {}): ShardScenario
     }
   }
 
+  const startPartitions = (t0: number) => {
+    const pc = opts.partitions
+    if (!pc) return
+    if (!(pc.every > 0 && pc.duration > 0)) throw new Error('shard scenario: partitions need every > 0 and duration > 0')
+    const until = t0 + (pc.until ?? 20_000)
+    for (let t = t0 + sim.random.exponential(pc.every); t < until; t += pc.duration + sim.random.exponential(pc.every)) {
+      const at = t
+      sim.at(at, () => {
+        const present = nodes.filter((id) => sim.nodeIds().includes(id))
+        sim.partition([[present[sim.random.int(present.length)]!]], at)
+      })
+      sim.heal(at + pc.duration)
+      lastFaultAt = Math.max(lastFaultAt, at + pc.duration)
+    }
+  }
+
   sim.onEvent((now, node, event, core) => {
     if (core !== 'kv') return
     if (!isShard.has(node)) {
@@ -177,6 +195,7 @@ export function runShardScenario(opts: ShardScenarioOptions = {}): ShardScenario
         if (node === LOADER) {
           loadDoneAt = now
           startWorkload(now)
+          startPartitions(now)
         } else if (node === READER) finalReadDoneAt = now
         else if (++clientsDone === clientCount) workloadDoneAt = now
       }
