@@ -1,4 +1,4 @@
-import type {Core, CoreContext, NodeId, Output, Random, Recovered} from '../core/index.js'
+import type {Core, CoreContext, NodeId, Output, Recovered} from '../core/index.js'
 import {parseRequest} from '../kv/index.js'
 import {resolveShardConfig, type ResolvedShardConfig, type ShardConfig} from './config.js'
 import {Copies, type CopyHost} from './copies.js'
@@ -6,11 +6,14 @@ import type {ShardCommand, ShardEvent} from './events.js'
 import {isCopyMessage, onCopyMessage} from './holder.js'
 import {Layout, type LayoutSpec} from './layout.js'
 import {parseShardMessage, type ShardMessage, type ShardWire} from './messages.js'
-import {Part} from './part.js'
+import type {Part} from './part.js'
 import {PendingWrites, type PendingWrite} from './pending.js'
-import {decodeRecord, decodeSnapshot, encodeRecord, type ShardRecord, type ShardSnapshot} from './records.js'
-import {formatTag, parseTag, RingState, SHARD_TAG, type RingEntry} from './ring-state.js'
+import {decodeRecord, decodeSnapshot, encodeRecord, type ShardRecord} from './records.js'
+import type {RingEntry} from './ring-state.js'
+import {RingKeeper, type RingHost} from './ring-keeper.js'
 import {serveRequest, type ServeContext} from './serve.js'
+import {ShardState} from './state.js'
+import {shardStatus, type ShardStatus} from './status.js'
 
 /**
  * A shard node as a sans-IO core: it holds the partitions the ring gives it, answers the KV
@@ -19,9 +22,10 @@ import {serveRequest, type ServeContext} from './serve.js'
  * end. Run it beside a membership core (`shardComposition`), under the core name `kv` so that
  * KV clients reach it. docs/shard.md describes the protocol and its guarantees.
  *
- * This file holds the node's state and its decisions per partition (`advance`): which copies to
- * keep up to date, when to hand the authority over, when to drop a copy. The copy's side is in
- * holder.ts, the client's in serve.ts, the moves in copies.ts, the records in records.ts.
+ * This file holds the inputs and the decisions per partition (`advance`): which copies to keep
+ * up to date, when to hand the authority over, when to drop a copy. The copy's side is in
+ * holder.ts, the client's in serve.ts, the moves in copies.ts, the ring in ring-keeper.ts, the
+ * durable state in state.ts and records.ts.
  */
 export type ShardOutput = Output<ShardWire, ShardEvent>
 
@@ -31,29 +35,21 @@ interface Parked {
   msg: unknown
 }
 
-export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, ServeContext, CopyHost {
+export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, ServeContext, CopyHost, RingHost {
   readonly id: NodeId
   readonly cfg: ResolvedShardConfig
   readonly parts: Part[]
+  readonly state: ShardState
   readonly copies: Copies
   readonly pending: PendingWrites
   readonly initialLayout: Layout
-  layout: Layout
+  readonly keeper: RingKeeper
   now = 0
-  private readonly ring = new RingState()
-  private readonly spec: LayoutSpec
-  private readonly random: Random
+  private readonly ring: ShardState['ring']
   private readonly restarts: number
   private parked: Parked[] = []
-  /** Members the failure detector holds dead or gone: no copy is opened to them. */
-  private readonly down = new Set<NodeId>()
   /** The session of the copy a handoff was last sent on, per partition being handed over. */
   private readonly handoffSent = new Map<number, number>()
-  private leaveIntent = false
-  private leftReported = false
-  /** The tag last announced to the membership core. */
-  private announced = ''
-  private settleUntil = 0
   private genCounter = 0
   private sinceSnapshot = 0
   private plans = 0
@@ -61,16 +57,17 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
 
   constructor(ctx: CoreContext, config: ShardConfig) {
     this.id = ctx.id
-    this.random = ctx.random
     this.restarts = ctx.restarts
     this.cfg = resolveShardConfig(config)
-    this.spec = {partitions: this.cfg.partitions, replicas: this.cfg.replicas, algo: this.cfg.algo, vnodes: this.cfg.vnodes}
+    const spec: LayoutSpec = {partitions: this.cfg.partitions, replicas: this.cfg.replicas, algo: this.cfg.algo, vnodes: this.cfg.vnodes}
     const limits = {maxSessions: this.cfg.maxSessions, sessionTtl: this.cfg.sessionTtl, backlog: this.cfg.backlog}
-    this.parts = Array.from({length: this.cfg.partitions}, (_, p) => new Part(p, limits))
+    this.state = new ShardState(this.cfg.partitions, limits)
+    this.parts = this.state.parts
+    this.ring = this.state.ring
     this.copies = new Copies(this)
     this.pending = new PendingWrites(this.cfg.maxPending)
-    this.initialLayout = new Layout(this.spec, this.cfg.initial)
-    this.layout = this.initialLayout
+    this.initialLayout = new Layout(spec, this.cfg.initial)
+    this.keeper = new RingKeeper(this, spec, ctx.random)
   }
 
   // ---- the contract ----------------------------------------------------------------------------
@@ -79,8 +76,8 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
     this.begin(now)
     const snapshot = recovered?.snapshot ?? null
     const records = recovered?.records ?? []
-    if (snapshot !== null) this.load(decodeSnapshot(snapshot))
-    for (const bytes of records) this.apply(decodeRecord(bytes))
+    if (snapshot !== null) this.state.load(decodeSnapshot(snapshot))
+    for (const bytes of records) this.state.apply(decodeRecord(bytes))
     this.sinceSnapshot = records.length
     if (snapshot === null && records.length === 0) {
       // First start: the ring as configured, and (for the initial nodes) the partitions this node is first owner of.
@@ -90,8 +87,6 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
       const ps = this.parts.filter((_, p) => this.initialLayout.primaryOf(p) === this.id).map((x) => x.p)
       if (ps.length > 0) this.record({t: 'boot', ps})
     }
-    this.layout = new Layout(this.spec, this.ring.members())
-    this.settleUntil = now + this.cfg.settle
     let authority = 0
     let copies = 0
     let keys = 0
@@ -101,14 +96,8 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
       keys += part.data.size
     }
     this.event({type: 'recovered', authority, copies, keys, records: records.length, snapshot: snapshot !== null, truncatedBytes: recovered?.truncatedBytes ?? 0})
-    this.event({type: 'ring', version: this.ring.version(), members: [...this.layout.members]})
-    // Taken out of the ring while down (deadGrace) and not leaving: back in at the next generation.
-    const me = this.selfEntry
-    if (!this.leaveIntent && me.status !== 'in') this.learn(this.id, {gen: me.gen + 1, status: 'in'})
-    this.announce()
-    if (this.leaveIntent && this.selfEntry.status === 'out') this.reportLeft()
+    this.keeper.started()
     this.timer('plan', now + this.cfg.planInterval)
-    this.timer('sync', now + this.random.next() * this.cfg.planInterval)
     return this.finish()
   }
 
@@ -126,15 +115,15 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
     this.begin(now)
     if (key === 'plan') this.plan()
     else if (key === 'pace') this.copies.pace()
-    else if (key === 'sync') this.sync()
-    else if (key.startsWith('grace:')) this.graceOver(key.slice(6))
+    else if (key === 'sync') this.keeper.sync()
+    else if (key.startsWith('grace:')) this.keeper.graceOver(key.slice(6))
     return this.finish()
   }
 
   command(cmd: ShardCommand, now: number): ShardOutput {
     this.begin(now)
-    if (cmd.type === 'member') this.onMember(cmd.event)
-    else if (cmd.type === 'leave') this.startLeaving()
+    if (cmd.type === 'member') this.keeper.onMember(cmd.event)
+    else if (cmd.type === 'leave') this.keeper.startLeaving()
     return this.finish()
   }
 
@@ -146,16 +135,20 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
 
   // ---- what the pieces use (ShardContext, CopyHost) ---------------------------------------------
 
+  get layout(): Layout {
+    return this.keeper.layout
+  }
+
   get settling(): boolean {
-    return this.now < this.settleUntil
+    return this.now < this.keeper.settleUntil
   }
 
   get leaving(): boolean {
-    return this.leaveIntent
+    return this.state.leaveIntent
   }
 
   get selfEntry(): RingEntry {
-    return this.ring.get(this.id) ?? {gen: 0, status: 'out'}
+    return this.keeper.selfEntry
   }
 
   part(p: number): Part {
@@ -174,8 +167,12 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
     this.out.timers.push({key, at})
   }
 
+  cancel(key: string): void {
+    this.out.cancel.push(key)
+  }
+
   record(r: ShardRecord): void {
-    this.apply(r)
+    this.state.apply(r)
     this.out.persist!.push({type: 'append', data: encodeRecord(r)})
     this.sinceSnapshot++
   }
@@ -185,7 +182,7 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
   }
 
   isDown(node: NodeId): boolean {
-    return this.down.has(node)
+    return this.keeper.down.has(node)
   }
 
   completed(done: PendingWrite[]): void {
@@ -217,7 +214,7 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
   }
 
   learn(node: NodeId, e: RingEntry): void {
-    if (this.ring.merge(node, e)) this.ringChanged()
+    this.keeper.learn(node, e)
   }
 
   // ---- messages between shard cores ------------------------------------------------------------
@@ -238,7 +235,7 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
       case 'sh.ask':
         return this.onAsk(from, m.p)
       case 'sh.ring':
-        if (this.ring.mergeAll(m.ring)) this.ringChanged()
+        this.keeper.learnAll(m.ring)
         if (m.pull) this.send(from, {type: 'sh.ring', ring: this.ring.tuples(), pull: false})
         return
     }
@@ -354,156 +351,11 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
         if (to !== null) this.send(to, {type: 'sh.ask', p: part.p, e: part.epoch})
       }
     }
-    if (this.leaveIntent && this.selfEntry.status === 'leaving' && this.parts.every((x) => x.role === 'none')) {
-      this.learn(this.id, {gen: this.selfEntry.gen, status: 'out'})
-      this.reportLeft()
-    }
+    if (this.state.leaveIntent && this.selfEntry.status === 'leaving' && this.parts.every((x) => x.role === 'none')) this.keeper.finishLeaving()
     this.timer('plan', this.now + this.cfg.planInterval)
   }
 
-  // ---- the ring ---------------------------------------------------------------------------------
-
-  private onMember(ev: {type: string; member: NodeId; tags?: Record<string, string>}): void {
-    const m = ev.member
-    if (m === this.id) return
-    switch (ev.type) {
-      case 'join':
-      case 'alive':
-      case 'update': {
-        this.down.delete(m)
-        this.out.cancel.push(`grace:${m}`)
-        const e = parseTag(ev.tags?.[SHARD_TAG])
-        if (e !== null) this.learn(m, e)
-        return
-      }
-      case 'dead':
-        this.down.add(m)
-        if (Number.isFinite(this.cfg.deadGrace)) this.timer(`grace:${m}`, this.now + this.cfg.deadGrace)
-        return
-      case 'leave':
-        this.down.add(m)
-        return
-    }
-  }
-
-  /** A member dead for `deadGrace`: out of the ring (it comes back at a new generation when it returns). */
-  private graceOver(m: NodeId): void {
-    const e = this.ring.get(m)
-    if (this.down.has(m) && e !== undefined && e.status === 'in') this.learn(m, {gen: e.gen, status: 'out'})
-  }
-
-  private ringChanged(): void {
-    const me = this.selfEntry
-    // Taken out of the ring by others (deadGrace) while this node is not leaving: come back at the next generation.
-    if (!this.leaveIntent && me.status !== 'in') this.ring.merge(this.id, {gen: me.gen + 1, status: 'in'})
-    this.record({t: 'ring', ring: this.ring.tuples()})
-    this.layout = new Layout(this.spec, this.ring.members())
-    this.settleUntil = this.now + this.cfg.settle
-    this.event({type: 'ring', version: this.ring.version(), members: [...this.layout.members]})
-    this.announce()
-  }
-
-  /** Spreads this node's ring entry in its membership tags, when it changed since the last time. */
-  private announce(): void {
-    const tag = formatTag(this.selfEntry)
-    if (tag === this.announced) return
-    this.announced = tag
-    this.event({type: 'announce', tags: {[SHARD_TAG]: tag}})
-  }
-
-  private sync(): void {
-    const peers = this.ring.tuples().filter(([id, , s]) => id !== this.id && s !== 'out' && !this.down.has(id))
-    if (peers.length > 0) this.send(peers[this.random.int(peers.length)]![0], {type: 'sh.ring', ring: this.ring.tuples(), pull: true})
-    this.timer('sync', this.now + this.cfg.ringSync)
-  }
-
-  private startLeaving(): void {
-    if (this.leaveIntent) return
-    this.record({t: 'leave'})
-    this.event({type: 'leaving'})
-    this.learn(this.id, {gen: this.selfEntry.gen, status: 'leaving'})
-  }
-
-  private reportLeft(): void {
-    if (this.leftReported) return
-    this.leftReported = true
-    this.event({type: 'left'})
-  }
-
   // ---- durable state -----------------------------------------------------------------------------
-
-  private apply(r: ShardRecord): void {
-    switch (r.t) {
-      case 'w':
-        return this.parts[r.p]!.applyWrite(r.e, r.w)
-      case 'r':
-        return this.parts[r.p]!.reset(r.e, r.g, r.s, r.ss, r.from)
-      case 'b':
-        this.parts[r.p]!.applyBatch(r.n, r.kv)
-        return
-      case 'f':
-        return this.parts[r.p]!.filled()
-      case 'c':
-        return this.parts[r.p]!.claim(r.e)
-      case 'boot':
-        for (const p of r.ps) this.parts[p]!.claim(1)
-        return
-      case 'h':
-        return this.parts[r.p]!.startHanding(r.to, r.e)
-      case 'hd':
-        return this.parts[r.p]!.handed(r.to, r.e)
-      case 'x':
-        return this.parts[r.p]!.cancelHanding(r.e)
-      case 'd':
-        this.parts[r.p]!.drop(r.e, r.from)
-        return
-      case 'ring':
-        this.ring.mergeAll(r.ring)
-        return
-      case 'leave':
-        this.leaveIntent = true
-        return
-    }
-  }
-
-  private load(s: ShardSnapshot): void {
-    this.ring.mergeAll(s.ring)
-    this.leaveIntent = s.leave
-    for (const x of s.parts) {
-      const part = this.parts[x.p]!
-      part.role = x.r
-      part.epoch = x.e
-      part.seq = x.s
-      part.complete = x.c
-      part.gen = x.g
-      part.batches = x.n
-      part.lastTook = x.lt
-      part.handing = x.h ? {to: x.h[0], epoch: x.h[1]} : null
-      part.pointer = x.ptr ? {node: x.ptr[0], epoch: x.ptr[1]} : null
-      for (const [k, v, ver] of x.kv) part.data.set(k, {v, ver})
-      part.loadSessions(x.ss)
-    }
-  }
-
-  private snapshot(): ShardSnapshot {
-    const parts = this.parts
-      .filter((x) => !x.blank)
-      .map((x) => ({
-        p: x.p,
-        r: x.role,
-        e: x.epoch,
-        s: x.seq,
-        c: x.complete,
-        g: x.gen,
-        n: x.batches,
-        lt: x.lastTook,
-        ...(x.handing ? {h: [x.handing.to, x.handing.epoch] as [NodeId, number]} : {}),
-        ...(x.pointer ? {ptr: [x.pointer.node, x.pointer.epoch] as [NodeId, number]} : {}),
-        kv: x.keyTuples(),
-        ss: x.sessionTuples(),
-      }))
-    return {v: 1, ring: this.ring.tuples(), leave: this.leaveIntent, parts}
-  }
 
   private begin(now: number): void {
     this.now = now
@@ -512,17 +364,11 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
 
   /** Ends an input: a snapshot instead of a longer log once the log outgrows the state. */
   private finish(): ShardOutput {
-    if (this.sinceSnapshot >= this.cfg.snapshotEvery && this.sinceSnapshot >= this.keyCount()) {
-      this.out.persist!.push({type: 'snapshot', data: encodeRecord(this.snapshot())})
+    if (this.sinceSnapshot >= this.cfg.snapshotEvery && this.sinceSnapshot >= this.state.keyCount()) {
+      this.out.persist!.push({type: 'snapshot', data: encodeRecord(this.state.snapshot())})
       this.sinceSnapshot = 0
     }
     return this.out
-  }
-
-  private keyCount(): number {
-    let n = 0
-    for (const part of this.parts) n += part.data.size
-    return n
   }
 
   // ---- inspection (tests, the host's status, dtk ring verify) ---------------------------------------
@@ -540,62 +386,8 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
   }
 
   status(): ShardStatus {
-    let authority = 0
-    let copies = 0
-    let handing = 0
-    let keys = 0
-    let misplacedAuthority = 0
-    let extraCopies = 0
-    let unsynced = 0
-    for (const part of this.parts) {
-      keys += part.data.size
-      if (part.role === 'holder') copies++
-      if (part.role !== 'auth') continue
-      authority++
-      if (part.handing) handing++
-      const owners = this.layout.ownersOf(part.p)
-      if (owners[0] !== this.id) misplacedAuthority++
-      for (const [node, c] of this.copies.of(part.p)) {
-        if (!owners.includes(node)) extraCopies++
-        else if (!c.inSync) unsynced++
-      }
-      for (const o of owners) if (o !== this.id && !this.copies.get(part.p, o)) unsynced++
-    }
-    const busy = this.copies.busy
-    return {
-      authority,
-      copies,
-      keys,
-      handing,
-      moving: busy.moving,
-      queued: busy.queued,
-      opening: busy.opening,
-      pending: this.pending.size,
-      parked: this.parked.length,
-      leaving: this.leaveIntent,
-      ring: this.ring.version(),
-      members: this.layout.members.length,
-      settled: !this.settling && handing === 0 && misplacedAuthority === 0 && extraCopies === 0 && unsynced === 0 && busy.moving + busy.queued + busy.opening === 0,
-    }
+    return shardStatus(this.id, this.parts, this.layout, this.copies, {pending: this.pending.size, parked: this.parked.length, leaving: this.state.leaveIntent, ring: this.ring.version(), settling: this.settling})
   }
-}
-
-export interface ShardStatus {
-  /** Partitions this node serves, and partitions it holds a plain copy of. */
-  authority: number
-  copies: number
-  keys: number
-  handing: number
-  moving: number
-  queued: number
-  opening: number
-  pending: number
-  parked: number
-  leaving: boolean
-  ring: string
-  members: number
-  /** Nothing left to do as far as this node can tell: every partition it serves is where the ring wants it, with its R copies in sync. */
-  settled: boolean
 }
 
 function output(): ShardOutput {

@@ -4,7 +4,9 @@
  * explicitly, R copies kept by primary-backup, paced resumable moves, and `dtk ring verify`'s
  * logic. It answers the KV client protocol of src/kv. docs/shard.md describes it.
  */
-export {ShardCore, shardCoreFactory, type ShardOutput, type ShardStatus} from './core.js'
+export {ShardCore, shardCoreFactory, type ShardOutput} from './core.js'
+export {type ShardStatus} from './status.js'
+export {ShardState} from './state.js'
 export {resolveShardConfig, type ShardConfig, type ResolvedShardConfig} from './config.js'
 export {type ShardEvent, type ShardCommand} from './events.js'
 export {shardComposition, shardRoute, SHARD_CORE, MEMBERSHIP_CORE, type ShardNodeOptions, type ShardRouteOptions} from './compose.js'
