@@ -79,7 +79,8 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
     if (snapshot !== null) this.state.load(decodeSnapshot(snapshot))
     for (const bytes of records) this.state.apply(decodeRecord(bytes))
     this.sinceSnapshot = records.length
-    if (snapshot === null && records.length === 0) {
+    const first = snapshot === null && records.length === 0
+    if (first) {
       // First start: the ring as configured, and (for the initial nodes) the partitions this node is first owner of.
       const ring = this.cfg.initial.map((id): [NodeId, number, 'in'] => [id, 1, 'in'])
       if (!this.cfg.initial.includes(this.id)) ring.push([this.id, 1, 'in'])
@@ -96,7 +97,7 @@ export class ShardCore implements Core<ShardWire, ShardEvent, ShardCommand>, Ser
       keys += part.data.size
     }
     this.event({type: 'recovered', authority, copies, keys, records: records.length, snapshot: snapshot !== null, truncatedBytes: recovered?.truncatedBytes ?? 0})
-    this.keeper.started()
+    this.keeper.started(first)
     this.timer('plan', now + this.cfg.planInterval)
     return this.finish()
   }

@@ -43,7 +43,7 @@ export class Part {
   pointer: {node: NodeId; epoch: number} | null = null
   readonly data = new Map<string, Entry>()
   sessions: Sessions
-  /** The latest writes (in memory only), for catching up a copy that missed a few. */
+  /** The latest writes, for catching up a copy that missed a few (not persisted as such: a replay of the log since the last snapshot rebuilds it). */
   private backlog: WriteBody[] = []
 
   constructor(

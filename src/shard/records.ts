@@ -10,9 +10,9 @@ import type {RingTuple} from './ring-state.js'
  * and then a `snapshot` of everything, which replaces the log before it.
  *
  * What is not persisted is recomputed after a restart: which copies the authority keeps up to
- * date and how far each got (it asks them again: `sh.open`), the moves in progress (they start
- * again from the copy's own state), the backlog of recent writes (a copy further behind gets a
- * full move instead).
+ * date and how far each got (it asks them again: `sh.open`), and the moves in progress (they
+ * start again from the copy's own state). The backlog of recent writes is rebuilt by replaying
+ * the writes logged since the last snapshot; a copy further behind gets a full move instead.
  */
 export type ShardRecord =
   /** A write applied by the authority, or by a copy (epoch `e` is the authority's). */

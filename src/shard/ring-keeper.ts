@@ -48,11 +48,16 @@ export class RingKeeper {
     return this.host.state.ring.get(this.host.id) ?? {gen: 0, status: 'out'}
   }
 
-  /** After start: the layout of the recovered ring; back in if taken out while away; announce. */
-  started(): void {
+  /**
+   * After start: the layout of the recovered ring; back in if taken out while away; announce.
+   * A restart waits `settle` before moving anything (its peers may have changed the ring
+   * meanwhile); an initial node's first start does not: every node starts from the same ring,
+   * and the copies are in sync at once while every partition is still empty.
+   */
+  started(firstStart: boolean): void {
     const h = this.host
     this.layout = new Layout(this.spec, h.state.ring.members())
-    this.settleUntil = h.now + h.cfg.settle
+    this.settleUntil = firstStart && h.cfg.initial.includes(h.id) ? h.now : h.now + h.cfg.settle
     h.event({type: 'ring', version: h.state.ring.version(), members: [...this.layout.members]})
     const me = this.selfEntry
     if (!h.state.leaveIntent && me.status !== 'in') this.learn(h.id, {gen: me.gen + 1, status: 'in'})
