@@ -13,7 +13,7 @@
  * (see bench/serf.ts for why not the event handlers: the agent coalesces member events for 1–3 s
  * before a handler runs; the handlers' figures are printed beside them as a cross-check).
  */
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {cluster} from '../src/cluster/index.js'
@@ -24,7 +24,7 @@ import {SerfCluster, serfInstalled, sleep, type Kind, type Obs} from './serf.js'
 const HOST = '127.0.0.1'
 const CLK_TCK = 100
 
-interface Params {
+export interface Params {
   n: number
   k: number
   steadyMs: number
@@ -371,8 +371,52 @@ async function runDtk(p: Params, run: number, progress: (line: string) => void):
         // up failed and already stopped what it started
       }
     }
-    rmSync(stateDir, {recursive: true, force: true})
+    rmSync(stateDir, {recursive: true, force: true, maxRetries: 10, retryDelay: 200})
   }
+}
+
+/**
+ * What tracing costs (issue 14: CPU per node with `--trace` at most 1.3x without): the same dtk
+ * cluster started without and with a trace directory, in alternating order (off, on, on, off),
+ * each left steady, then CPU and RSS sampled over the same window. Returns per-round figures.
+ */
+export async function runTraceCost(p: Params, rounds: boolean[], progress: (line: string) => void): Promise<{traced: boolean; cpuPct: number; rssMiB: number; traceBytes: number}[]> {
+  const out: {traced: boolean; cpuPct: number; rssMiB: number; traceBytes: number}[] = []
+  for (const traced of rounds) {
+    const stateDir = mkdtempSync(join(tmpdir(), 'dtk-bench-trace-'))
+    const traceDir = join(stateDir, 'traces')
+    const ref = {stateDir, name: 'bench-trace'}
+    let upCalled = false
+    try {
+      progress(`dtk tracing ${traced ? 'on' : 'off'}: starting ${p.n} nodes`)
+      upCalled = true
+      await cluster.up({
+        ...ref,
+        nodes: p.n,
+        role: 'gossip',
+        host: HOST,
+        nodeArgs: ['--detector', 'swim', '--profile', 'lan'],
+        waitMs: 120_000,
+        ...(traced ? {traceDir} : {}),
+      })
+      const pids = cluster.status(ref).map((v) => v.pid!)
+      await sleep(p.steadyMs)
+      const cost = await sampleCost(pids, p.cpuMs)
+      const traceBytes = traced ? readdirSync(traceDir).reduce((a, f) => a + statSync(join(traceDir, f)).size, 0) : 0
+      progress(`dtk tracing ${traced ? 'on' : 'off'}: CPU ${cost.cpuPct.toFixed(3)} % of a core, RSS ${cost.rssMiB.toFixed(1)} MiB per node${traced ? `, ${(traceBytes / 1048576).toFixed(1)} MiB of traces` : ''}`)
+      out.push({traced, cpuPct: cost.cpuPct, rssMiB: cost.rssMiB, traceBytes})
+    } finally {
+      if (upCalled) {
+        try {
+          await cluster.down({...ref, purge: true, graceMs: 3000})
+        } catch {
+          // up failed and already stopped what it started
+        }
+      }
+      rmSync(stateDir, {recursive: true, force: true, maxRetries: 10, retryDelay: 200})
+    }
+  }
+  return out
 }
 
 async function runSerf(p: Params, run: number, progress: (line: string) => void): Promise<{m: Measured; handlerFullMs: number[]; handlerFirstMs: number[]}> {
@@ -406,7 +450,7 @@ async function runSerf(p: Params, run: number, progress: (line: string) => void)
     return {m, handlerFirstMs, handlerFullMs}
   } finally {
     await serf.stop()
-    rmSync(dir, {recursive: true, force: true})
+    rmSync(dir, {recursive: true, force: true, maxRetries: 10, retryDelay: 200})
   }
 }
 
@@ -522,7 +566,7 @@ export default async function gossipReal(opts: SuiteOptions): Promise<SuiteResul
     {name: `dtk: crashes not detected by every survivor within 10 s`, value: late, unit: `of ${victims} (full detection max ${fullMax.toFixed(2)} s)`, goal: '0', met: late === 0},
     {name: `dtk: false positives from a ${sec(p.shortPauseMs)} s pause (min suspicion ${sec(minSuspicionMs).toFixed(1)} s)`, value: d.falsePositives, unit: `of ${(d.survivors - 1) * runs} survivors${runs > 1 ? ' (summed over runs)' : ''}`, goal: '0', met: d.falsePositives === 0},
     {name: `dtk: alive again at all after a ${sec(p.longPauseMs)} s pause`, value: sec(d.backAliveMs), unit: 's', goal: '<= 0.5 s', met: d.backAliveMs <= 500},
-    {name: `dtk: RSS per node (N=${n})`, value: d.rssMiB, unit: 'MiB', goal: '<= 60 MiB at N = 50', met: d.rssMiB <= 60},
+    {name: `dtk: RSS per node (N=${n})`, value: d.rssMiB, unit: 'MiB', goal: '<= 45 MiB at N = 50 on the generic host', met: d.rssMiB <= 45},
     {name: `dtk: CPU per node (N=${n})`, value: d.cpuPct, unit: '% of a core', goal: '<= 1 % at N = 50', met: d.cpuPct <= 1},
   )
   notes.push(
@@ -531,6 +575,20 @@ export default async function gossipReal(opts: SuiteOptions): Promise<SuiteResul
     `detection percentiles over ${victims} victims (${runs > 1 ? `${runs} runs of ${p.k}, dtk and Serf alternating; ` : ''}linear interpolation); "full" = every one of the ${d.survivors} survivors has marked the victim failed` +
       (runs > 1 ? `; converge and "alive again" are each run's worst, CPU and RSS the mean of the runs, false positives summed` : ''),
   )
+  // Tracing on vs off, alternating so that drift in the machine's load falls on both sides.
+  const tc = await runTraceCost({...p, steadyMs: quick ? 3000 : 10_000}, [false, true, true, false], progress)
+  const off = tc.filter((r) => !r.traced)
+  const on = tc.filter((r) => r.traced)
+  const offCpu = mean(off.map((r) => r.cpuPct))
+  const onCpu = mean(on.map((r) => r.cpuPct))
+  comparisons.push({
+    name: `CPU per node, tracing on vs off (N=${n}, steady, 2 rounds each, alternating)`,
+    dtk: side('dtk --trace', onCpu, '% of a core', {'trace MiB per node per minute': (mean(on.map((r) => r.traceBytes)) / n / 1048576) * (60_000 / ((quick ? 3000 : 10_000) + p.cpuMs)), 'RSS MiB': mean(on.map((r) => r.rssMiB))}),
+    baseline: side('dtk', offCpu, '% of a core', {'RSS MiB': mean(off.map((r) => r.rssMiB))}),
+    ratio: offCpu / onCpu,
+    goal: 'tracing costs at most 1.3x the CPU (ratio >= 0.77)',
+    met: onCpu <= 1.3 * offCpu,
+  } as Comparison)
   if (quick) notes.push('quick run: N=10, K=2, steady 5 s, CPU over 3 s; the absolute goals are written for N = 50')
   return {suite: 'gossip-real', comparisons, figures, notes}
 }

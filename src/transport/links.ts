@@ -166,7 +166,7 @@ export class LinkTable {
     })
     s.on('end', () => {
       if (c.socket === s && c.reader.buffered > 0) this.badConnection(c, `stream ended inside a frame (${c.reader.buffered} bytes pending)`)
-      else s.end()
+      else if (!s.writableEnded) s.end()
     })
     s.on('error', (err) => this.t.log('debug', 'transport: socket error', {peer: c.peerId, addr: c.key, err: String(err)}))
     s.on('close', () => {

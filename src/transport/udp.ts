@@ -5,7 +5,6 @@
  * datagrams when any fragment is lost.
  */
 import dgram from 'node:dgram'
-import net from 'node:net'
 import {decodeBody, packr} from './codec.js'
 import {FaultController} from './faults.js'
 import type {LogFn, PeerAddress} from './options.js'
@@ -58,7 +57,9 @@ export class UdpEndpoint {
 
   static async bind(opts: UdpOptions): Promise<UdpEndpoint> {
     const host = opts.host ?? '127.0.0.1'
-    const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4')
+    // An IPv6 literal is the only address with a colon. Not net.isIPv6: its large regular
+    // expression takes tens of ms to compile in a node process's lite mode (src/node/process-flags.ts).
+    const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4')
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject)
       socket.bind(opts.port ?? 0, host, () => {

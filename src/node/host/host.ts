@@ -21,6 +21,9 @@ export function isClientId(id: string): boolean {
   return id.startsWith('client-')
 }
 
+/** A real node's trace is written at least this often (and whenever 64 KiB are gathered). */
+const TRACE_FLUSH_MS = 1000
+
 /** How a transport's break reason reads in a trace's drop records. */
 const LOST_REASON: Record<StreamBreak['reason'], DropReason> = {
   lost: 'stream-broken',
@@ -177,8 +180,10 @@ export class NodeHost extends HostOutputs {
       const {TraceWriter} = await import('../../trace/writer.js')
       this.writer = new TraceWriter(t, {append: true})
       sink = this.writer
-      // Buffered, but never for long: a node killed with SIGKILL loses at most this much of its trace.
-      this.flushTimer = setInterval(() => this.writer?.flush(), 200).unref()
+      // Buffered, but never for long: a node killed with SIGKILL loses at most the last second of
+      // its trace. Not shorter: each flush is a write through the thread pool, and at gossip's
+      // message rate those dominated what tracing cost a node (docs/trace.md).
+      this.flushTimer = setInterval(() => this.writer?.flush(), TRACE_FLUSH_MS).unref()
     } else sink = t
     this.tracer = new HostTracer(sink, this.id, this.clocks.wall)
   }
