@@ -27,7 +27,7 @@ export function spawnNode(node: NodeRecord, extraArgs: string[], secret?: string
     else delete env.DTK_SECRET
     // Detached in its own process group: the node outlives the CLI that started it, and a
     // Ctrl-C in the user's terminal does not reach it.
-    const child = spawn(process.execPath, [...nodeProcessFlags(env), ...args], {detached: true, stdio: ['ignore', out, out], env})
+    const child = spawn(process.execPath, [...nodeProcessFlags(env, node.role), ...args], {detached: true, stdio: ['ignore', out, out], env})
     child.unref()
     if (!child.pid) throw new DtkError(`could not start node ${node.id}`)
     return child.pid
