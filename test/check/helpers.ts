@@ -28,11 +28,12 @@ export function events(text: string): HistoryEvent[] {
 }
 
 /**
- * ../shared beside the repository (../../shared from a worktree under wt/), or $DTK_SHARED. A
+ * ../shared beside the repository (../../shared from a worktree under wt/), or $DTK_SHARED_DIR
+ * (the name test/helpers/shared.ts and .ci/run use) or $DTK_SHARED. A
  * test that needs it fails with this message rather than passing without it.
  */
 export function sharedDir(): string {
-  const tried = [process.env.DTK_SHARED, join(root, '..', 'shared'), join(root, '..', '..', 'shared')].filter((d): d is string => !!d)
+  const tried = [process.env.DTK_SHARED_DIR, process.env.DTK_SHARED, join(root, '..', 'shared'), join(root, '..', '..', 'shared')].filter((d): d is string => !!d)
   for (const d of tried) if (existsSync(join(d, 'histories', 'jepsen-etcd', 'verdicts.tsv'))) return d
-  throw new Error(`the shared references are missing: expected histories/jepsen-etcd/verdicts.tsv under ${tried.join(' or ')} (../shared beside the repository, or set DTK_SHARED)`)
+  throw new Error(`the shared references are missing: expected histories/jepsen-etcd/verdicts.tsv under ${tried.join(' or ')} (../shared beside the repository, or set DTK_SHARED_DIR)`)
 }

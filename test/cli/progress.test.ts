@@ -1,5 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {startProgress} from '../../src/cli/progress.js'
+import {waitFor} from '../helpers/cli.js'
 
 /**
  * "A spinner on a terminal that reports 0 columns must not flood the terminal (it wrote 22 MB in
@@ -49,7 +50,9 @@ describe('spinner', () => {
     capture(80)
     process.env.NO_COLOR = '1'
     const p = await startProgress('starting')
-    await new Promise((r) => setTimeout(r, 250)) // a few frames
+    // Wait for a few frames of the spinner (however long load makes them take), so there is something to check.
+    const frames = () => written.split('starting').length - 1
+    await waitFor(() => frames() >= 3, 10_000, 'three spinner frames', () => JSON.stringify(written))
     p.fail('did not start')
     expect(written).toContain('did not start')
     expect(written).not.toMatch(/\u001b\[(3\d|9\d|1|2)m/) // foreground colours, bold, dim

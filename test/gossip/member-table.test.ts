@@ -16,6 +16,18 @@ describe('member table', () => {
     expect(table.reap(10).map((r) => r.id)).toEqual(['b'])
     table.add('d', 3, {}, 10)
     expect(['a', 'b', 'c', 'd'].map((id) => table.incOf(id))).toEqual([7, -1, 7, 3])
+    // The same with the interner in hand: it holds the table's members and no more, and the
+    // forgotten member's number goes to the next new one.
+    const own = new IdInterner()
+    const t0 = new MemberTable('self', resolveSwimConfig('lan', {reconnectTimeout: 1}), new Rng(1), own)
+    for (const id of ['a', 'b', 'c']) t0.add(id, 7, {}, 0)
+    const bNumber = own.find('b')
+    expect(own.size).toBe(3)
+    t0.setState(t0.get('b')!, 'dead', 0)
+    t0.reap(10)
+    expect([own.size, own.find('b')]).toEqual([2, undefined])
+    t0.add('d', 3, {}, 10)
+    expect([own.size, own.find('d')]).toEqual([3, bNumber])
     const shared = new IdInterner(true)
     const t1 = new MemberTable('x', resolveSwimConfig('lan', {reconnectTimeout: 1}), new Rng(1), shared)
     const t2 = new MemberTable('y', resolveSwimConfig('lan'), new Rng(1), shared)
@@ -24,6 +36,18 @@ describe('member table', () => {
     t1.setState(t1.get('a')!, 'dead', 0)
     t1.reap(10)
     expect([t1.incOf('a'), t2.incOf('a'), shared.size]).toEqual([-1, 2, 1])
+  })
+
+  it('the interner belongs to one table, not the process: one table forgetting a member does not lose it in another', () => {
+    const config = resolveSwimConfig('lan', {reconnectTimeout: 1})
+    const t1 = new MemberTable('x', config, new Rng(1))
+    const t2 = new MemberTable('y', config, new Rng(1))
+    t1.add('a', 1, {}, 0)
+    t2.add('a', 2, {}, 0)
+    t1.setState(t1.get('a')!, 'dead', 0)
+    expect(t1.reap(10).map((r) => r.id)).toEqual(['a'])
+    t1.add('b', 5, {}, 10)
+    expect([t1.incOf('a'), t1.incOf('b'), t2.incOf('a'), t2.get('a')?.inc, t2.incOf('b')]).toEqual([-1, 5, 2, 2, -1])
   })
 
   it('finds exactly the members it holds, with their incarnations, whatever joins and is forgotten', () => {

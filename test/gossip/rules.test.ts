@@ -204,6 +204,20 @@ describe('Lifeguard and dtk\'s extensions are switched separately; the memberlis
     expect(at).toBeLessThanOrEqual(1_200)
   })
 
+  it('memberlist: gossip rounds keep the ticker\'s phase when a timer fires late; dtk runs the next round one interval after the last', () => {
+    for (const [profile, late] of [['memberlist', 0], ['lan', 37]] as const) {
+      const d = swim('b', {}, profile)
+      // New tags: news that takes more than one round (each update goes out RetransmitMult · 1 = 4 times, to 3 members a round).
+      d.command({type: 'set-tags', tags: {role: 'db'}}, 1_000)
+      const first = d.timers.get('gossip')!
+      expect(first).toBeGreaterThan(1_000)
+      const out = d.apply(d.core.tick('gossip', first + 37))
+      expect(out.send.filter((e) => e.msg.type === 'gossip')).toHaveLength(3)
+      // memberlist's time.Ticker does not drift: the next tick is one interval after the last one due.
+      expect(d.timers.get('gossip')).toBe(first + late + 200)
+    }
+  })
+
   it('memberlist: a helper nacks after a full probe timeout; dtk at 0.8 of it', () => {
     for (const [profile, at] of [['lan', 400], ['memberlist', 500]] as const) {
       const h = swim('c', {}, profile)

@@ -101,6 +101,9 @@ describe('the hostile datagrams of issue 13 are rejected, each for its reason', 
     expect(validateSwimMessage({type: 'gossip'})).toEqual({ok: false, reason: 'missing-updates'})
     expect(validateSwimMessage({type: 'gossip', updates: [{kind: 'alive', node: {}, inc: -1}]})).toEqual({ok: false, reason: 'bad-id'})
     expect(validateSwimMessage({type: 'gossip', updates: [{kind: 'suspect', node: 'n1', inc: 1e300, from: 'x'}]})).toEqual({ok: false, reason: 'bad-incarnation'})
+    // Each fault of the second datagram alone is enough.
+    expect(validateSwimMessage({type: 'gossip', updates: [{kind: 'alive', node: {}, inc: 1}]})).toEqual({ok: false, reason: 'bad-id'})
+    expect(validateSwimMessage({type: 'gossip', updates: [{kind: 'alive', node: 'n2', inc: -1}]})).toEqual({ok: false, reason: 'bad-incarnation'})
   })
 
   it('ids, incarnations, sequence numbers, arrays and tags out of bounds', () => {
@@ -108,6 +111,11 @@ describe('the hostile datagrams of issue 13 are rejected, each for its reason', 
     expect(g({kind: 'alive', node: 'x'.repeat(WIRE_LIMITS.idLength + 1), inc: 0})).toEqual({ok: false, reason: 'bad-id'})
     expect(g({kind: 'alive', node: '', inc: 0})).toEqual({ok: false, reason: 'bad-id'})
     expect(g({kind: 'alive', node: 'n1', inc: 1.5})).toEqual({ok: false, reason: 'bad-incarnation'})
+    expect(g({kind: 'suspect', node: 'n1', inc: -1, from: 'n2'})).toEqual({ok: false, reason: 'bad-incarnation'})
+    expect(g({kind: 'alive', node: 'n1', inc: '1'})).toEqual({ok: false, reason: 'bad-incarnation'})
+    expect(g({kind: 'suspect', node: 'n1', inc: 0, at: -5})).toEqual({ok: false, reason: 'bad-field'})
+    expect(validateSwimMessage({type: 'push-pull', reply: false, join: false, states: [{id: 'n2', state: 'alive', inc: -1, tags: {}}]})).toEqual({ok: false, reason: 'bad-incarnation'})
+    expect(validateAllToAllMessage({type: 'hb', inc: -1})).toEqual({ok: false, reason: 'bad-incarnation'})
     expect(g({kind: 'alive', node: 'n1', inc: MAX_INCARNATION + 1})).toEqual({ok: false, reason: 'bad-incarnation'})
     expect(g({kind: 'alive', node: 'n1', inc: 0, tags: {k: 5}})).toEqual({ok: false, reason: 'bad-tags'})
     expect(g({kind: 'alive', node: 'n1', inc: 0, tags: ['a']})).toEqual({ok: false, reason: 'bad-tags'})
@@ -155,7 +163,10 @@ describe('cores fed through the validators', () => {
           }
           core.receive(from, v.msg as GossipMessage, now)
         }
-        for (const m of core.members()) {
+        const members = core.members()
+        // The core starts with the four seeds; whatever it learns or forgets, it lists someone.
+        expect(members.length).toBeGreaterThan(0)
+        for (const m of members) {
           expect(typeof m.id).toBe('string')
           expect(Number.isSafeInteger(m.incarnation) && m.incarnation >= 0 && m.incarnation <= MAX_INCARNATION).toBe(true)
           for (const t of Object.values(m.tags)) expect(typeof t).toBe('string')
