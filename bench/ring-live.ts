@@ -9,7 +9,7 @@
  * - `Reader`: reads known keys in a loop, as long as it runs, and records every miss (a read that
  *   did not return the value written) and the longest time a read took (redirects included).
  */
-import {cluster, type ClusterRef} from '../src/cluster/index.js'
+import {cluster, moveCounters, watchRebalance, type ClusterRef} from '../src/cluster/index.js'
 import {KvClient, kvTargets, type KvCall} from '../src/kvclient/index.js'
 import {Layout, partitionOf} from '../src/shard/index.js'
 
@@ -125,5 +125,66 @@ export class Reader {
     await this.running
     await this.client?.close()
     return this.progress
+  }
+}
+
+export interface LiveMoveResult {
+  keys: number
+  moved: number
+  /** From the first move's start to the last move's end, over every node's events (ms). */
+  moveMs: number
+  /** From `dtk cluster join`'s start until every node settled (ms). */
+  rebalanceMs: number
+  reads: ReadStats
+  fillMs: number
+}
+
+/**
+ * The bench's live move: 5 shard nodes (`--profile fast`, default pacing: 10 000 keys/s per
+ * sender), `keys` keys filled, a reader (4 clients) running, a sixth node joined; keys/s migrated
+ * (keys moved over the span of the moves) and the longest read during it.
+ */
+export async function measureLiveMove(opts: {keys: number; progress: (line: string) => void}): Promise<LiveMoveResult> {
+  const {mkdtempSync, readFileSync, rmSync, existsSync} = await import('node:fs')
+  const {tmpdir} = await import('node:os')
+  const {join} = await import('node:path')
+  const stateDir = mkdtempSync(join(tmpdir(), 'dtk-bench-ringlive-'))
+  const ref = {name: 'ringlive', stateDir}
+  try {
+    await cluster.up({...ref, nodes: 5, role: 'shard', host: '127.0.0.1', nodeArgs: ['--detector', 'swim', '--profile', 'fast']})
+    const fill = await fillKeys(ref, {prefix: 'b/', count: opts.keys, concurrency: 128})
+    if (fill.failed > 0) throw new Error(`${fill.failed} keys could not be loaded`)
+    opts.progress(`live move: ${opts.keys} keys loaded in ${(fill.ms / 1000).toFixed(1)} s`)
+    const reader = new Reader(ref, {prefix: 'b/', count: opts.keys, concurrency: 4})
+    await reader.start()
+    await new Promise((r) => setTimeout(r, 1000))
+    const base = await moveCounters(ref)
+    const t0 = Date.now()
+    await cluster.join({...ref})
+    const rb = await watchRebalance(ref, {timeoutMs: 600_000, members: 6, base})
+    const rebalanceMs = Date.now() - t0
+    const reads = await reader.stop()
+    let first = Infinity
+    let last = 0
+    let moved = 0
+    for (const n of ['n1', 'n2', 'n3', 'n4', 'n5']) {
+      const file = join(stateDir, 'ringlive', 'nodes', n, 'events.jsonl')
+      if (!existsSync(file)) continue
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        if (!line.includes('"shard.move.')) continue
+        const e = JSON.parse(line) as {ts: number; type: string; keys: number}
+        if (e.ts < t0) continue
+        if (e.type === 'shard.move.start') first = Math.min(first, e.ts)
+        if (e.type === 'shard.move.done') {
+          last = Math.max(last, e.ts)
+          moved += e.keys
+        }
+      }
+    }
+    opts.progress(`live move: ${moved} keys moved in ${last - first} ms (rebalance ${rebalanceMs} ms, ${rb.moved} keys by the nodes' counters); ${reads.reads} reads, ${reads.misses} missed, longest ${reads.longestMs.toFixed(0)} ms`)
+    return {keys: opts.keys, moved, moveMs: last - first, rebalanceMs, reads, fillMs: fill.ms}
+  } finally {
+    await cluster.down({...ref, graceMs: 2000}).catch(() => undefined)
+    rmSync(stateDir, {recursive: true, force: true})
   }
 }

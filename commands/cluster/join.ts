@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {DtkCommand, clusterFlags, clusterRef, parseDuration} from '../../src/cli/index.js'
-import {cluster, loadState, clusterDir, rebalanceLine, watchRebalance, type JoinResult, type RebalanceProgress} from '../../src/cluster/index.js'
+import {cluster, loadState, clusterDir, moveCounters, rebalanceLine, watchRebalance, type JoinResult, type RebalanceProgress} from '../../src/cluster/index.js'
 import {guardInterrupts, plural} from '../../src/cli/interrupt.js'
 
 export default class ClusterJoin extends DtkCommand {
@@ -21,12 +21,14 @@ export default class ClusterJoin extends DtkCommand {
     const before = (loadState(clusterDir(ref.stateDir, ref.name))?.nodes ?? []).map((n) => n.id)
     // Ctrl-C while the new nodes start: stop them and forget them; the nodes that ran before stay.
     const guard = guardInterrupts(async () => [`stopped ${plural(await cluster.abortJoin(ref, before), 'new node')}`])
+    const shard = loadState(clusterDir(ref.stateDir, ref.name))?.nodes.some((n) => n.role === 'shard') ?? false
+    const base = shard ? await moveCounters(ref) : undefined
     const res = await cluster.join({...ref, count: flags.count, id: flags.id, waitMs: parseDuration(flags.wait, 'wait', {min: 1})}).finally(() => guard.dispose())
     for (const j of res.joined) this.out(`started ${j.id} on port ${j.port} (pid ${j.pid})`)
     const state = loadState(clusterDir(ref.stateDir, ref.name))
     const waitMs = parseDuration(flags['rebalance-wait'], 'rebalance-wait')
-    if (state?.nodes.some((n) => n.role === 'shard') && waitMs > 0) {
-      const rebalance = await this.rebalance(ref, state.nodes.length, waitMs)
+    if (state && base && waitMs > 0) {
+      const rebalance = await this.rebalance(ref, state.nodes.length, waitMs, base)
       this.out(`rebalanced: ${rebalance.moved} keys moved in ${(rebalance.elapsedMs / 1000).toFixed(1)} s; every node settled on a ring of ${state.nodes.length}`)
       return {...res, rebalance}
     }
@@ -34,12 +36,12 @@ export default class ClusterJoin extends DtkCommand {
   }
 
   /** Waits until every shard node settled on the new ring; a progress line on a terminal only. */
-  private async rebalance(ref: ReturnType<typeof clusterRef>, members: number, timeoutMs: number): Promise<RebalanceProgress> {
+  private async rebalance(ref: ReturnType<typeof clusterRef>, members: number, timeoutMs: number, base: Awaited<ReturnType<typeof moveCounters>>): Promise<RebalanceProgress> {
     const err = process.stderr
     const draw = !this.jsonEnabled() && err.isTTY && err.columns > 0
     const guard = guardInterrupts(async () => ['stopped waiting; the rebalance goes on (dtk cluster events --type shard)'])
     try {
-      return await watchRebalance(ref, {timeoutMs, members, onProgress: (p) => draw && err.write(`\r${rebalanceLine(p).slice(0, err.columns - 1)}\u001b[K`)})
+      return await watchRebalance(ref, {timeoutMs, members, base, onProgress: (p) => draw && err.write(`\r${rebalanceLine(p).slice(0, err.columns - 1)}\u001b[K`)})
     } finally {
       guard.dispose()
       if (draw) err.write('\r\u001b[K')

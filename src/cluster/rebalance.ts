@@ -35,12 +35,31 @@ export interface WatchOptions {
   until?: () => Promise<boolean>
   onProgress?: (p: RebalanceProgress) => void
   intervalMs?: number
+  /** Each node's move counters before the change (`moveCounters`), so moves begun before the first poll count too. */
+  base?: Map<string, MoveBase>
+}
+
+type MoveBase = {sent: number; planned: number; moves: number}
+
+/** Every running shard node's move counters now, keyed by node and pid (a restart starts them again). */
+export async function moveCounters(ref: ClusterRef): Promise<Map<string, MoveBase>> {
+  const dir = dirOf(ref)
+  const base = new Map<string, MoveBase>()
+  const state = requireState(dir, ref.name)
+  await withClusterControl(dir, async (c) => {
+    for (const n of state.nodes.filter((x) => x.remote || processState(x) === 'up')) {
+      const st = await c.tryCall<NodeStatus>(n, {op: 'status'}, 1000)
+      const v = st?.roleStatus as ShardView | undefined
+      if (v?.moves) base.set(`${n.id}/${st!.pid}`, {sent: v.moves.sent, planned: v.moves.planned, moves: v.moves.movesStarted})
+    }
+  })
+  return base
 }
 
 export async function watchRebalance(ref: ClusterRef, opts: WatchOptions): Promise<RebalanceProgress> {
   const dir = dirOf(ref)
   const t0 = Date.now()
-  const base = new Map<string, {sent: number; planned: number; moves: number}>()
+  const base = new Map(opts.base ?? [])
   let last: RebalanceProgress = {moved: 0, planned: 0, moves: 0, settled: 0, nodes: 0, elapsedMs: 0}
   return withClusterControl(dir, async (c) => {
     for (;;) {
@@ -56,8 +75,8 @@ export async function watchRebalance(ref: ClusterRef, opts: WatchOptions): Promi
       for (const {n, st} of views) {
         const v = st?.roleStatus as ShardView | undefined
         if (!v?.shard || !v.moves) continue
-        // A restarted node starts its counters again: its base is what it had when first seen in this life.
-        const b = base.get(`${n.id}/${st!.pid}`) ?? {sent: v.moves.sent, planned: v.moves.planned, moves: v.moves.movesStarted}
+        // A node first seen now (a new one, or restarted: its counters start again at 0) counts from 0 unless a base was given for it.
+        const b = base.get(`${n.id}/${st!.pid}`) ?? (opts.base ? {sent: 0, planned: 0, moves: 0} : {sent: v.moves.sent, planned: v.moves.planned, moves: v.moves.movesStarted})
         base.set(`${n.id}/${st!.pid}`, b)
         moved += v.moves.sent - b.sent
         planned += v.moves.planned - b.planned

@@ -3,7 +3,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {fillKeys, Reader} from '../../bench/ring-live.js'
-import {dtk, killAllUnder, runJs, tempDir, waitFor} from '../helpers/cli.js'
+import {alive, dtk, killAllUnder, runJs, tempDir, waitFor} from '../helpers/cli.js'
 
 /**
  * Live rebalancing on real processes (docs/shard.md, "On real processes"; issue 16's "Must
@@ -76,7 +76,7 @@ describe('live rebalancing of a shard cluster on real processes', () => {
 
   beforeAll(async () => {
     stateDir = tempDir('shardlive')
-    const up = await run('cluster', 'up', '--name', NAME, '--nodes', '5', '--role', 'shard', '--profile', 'fast', '--move-rate', '1000')
+    const up = await run('cluster', 'up', '--name', NAME, '--nodes', '5', '--role', 'shard', '--profile', 'fast', '--move-rate', '500')
     expect(up.code, up.stderr).toBe(0)
     const fill = await fillKeys(ref(), {prefix: 'b/', count: KEYS, concurrency: 128})
     expect(fill).toMatchObject({keys: KEYS, failed: 0})
@@ -154,9 +154,14 @@ describe('live rebalancing of a shard cluster on real processes', () => {
       60_000,
       'a batch acknowledged by n7',
     )
-    const crash = await run('crash', 'n7', '--name', NAME)
-    expect(crash.code, crash.stderr).toBe(0)
-    const doneBeforeCrash = nodeEvents().filter((e) => e.type === 'shard.move.done' && e.to === 'n7').length
+    // SIGKILL at once (dtk crash would first start a CLI process: the move could end meanwhile).
+    const state = JSON.parse(readFileSync(join(stateDir, NAME, 'cluster.json'), 'utf8')) as {nodes: Array<{id: string; pid: number}>}
+    process.kill(state.nodes.find((n) => n.id === 'n7')!.pid, 'SIGKILL')
+    const atCrash = nodeEvents(before)
+    const doneBeforeCrash = atCrash.filter((e) => e.type === 'shard.move.done' && e.to === 'n7').length
+    // Moves to n7 were under way when it died: started and not done.
+    expect(atCrash.filter((e) => e.type === 'shard.move.start' && e.to === 'n7').length).toBeGreaterThan(doneBeforeCrash)
+    await waitFor(() => !alive(state.nodes.find((n) => n.id === 'n7')!.pid), 10_000, 'n7 dead')
     const restart = await run('restart', 'n7', '--name', NAME)
     expect(restart.code, restart.stderr).toBe(0)
 
