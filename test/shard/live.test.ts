@@ -76,7 +76,7 @@ describe('live rebalancing of a shard cluster on real processes', () => {
 
   beforeAll(async () => {
     stateDir = tempDir('shardlive')
-    const up = await run('cluster', 'up', '--name', NAME, '--nodes', '5', '--role', 'shard', '--profile', 'fast', '--move-rate', '500')
+    const up = await run('cluster', 'up', '--name', NAME, '--nodes', '5', '--role', 'shard', '--profile', 'fast', '--move-rate', '1000')
     expect(up.code, up.stderr).toBe(0)
     const fill = await fillKeys(ref(), {prefix: 'b/', count: KEYS, concurrency: 128})
     expect(fill).toMatchObject({keys: KEYS, failed: 0})
