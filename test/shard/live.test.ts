@@ -162,6 +162,10 @@ describe('live rebalancing of a shard cluster on real processes', () => {
     // Moves to n7 were under way when it died: started and not done.
     expect(atCrash.filter((e) => e.type === 'shard.move.start' && e.to === 'n7').length).toBeGreaterThan(doneBeforeCrash)
     await waitFor(() => !alive(state.nodes.find((n) => n.id === 'n7')!.pid), 10_000, 'n7 dead')
+    // While n7 is down its keys cannot be counted: ring verify says so and exits 1.
+    const down = await run('ring', 'verify', '--name', NAME)
+    expect(down.code).toBe(1)
+    expect(down.stdout).toMatch(/^NOT clean: .*unreadable: n7/m)
     const restart = await run('restart', 'n7', '--name', NAME)
     expect(restart.code, restart.stderr).toBe(0)
 
