@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {DtkCommand, clusterFlags, clusterRef, renderTable} from '../../src/cli/index.js'
+import {DtkCommand, clusterFlags, clusterRef, parseDuration, renderTable} from '../../src/cli/index.js'
 import {cluster} from '../../src/cluster/index.js'
 import {DtkError} from '../../src/errors/index.js'
 import {verifyRing, type VerifyReport} from '../../src/shard/index.js'
@@ -17,7 +17,7 @@ interface HoldingsPage {
 }
 
 export interface VerifyResult extends VerifyReport {
-  ring: {version: string; members: string[]; partitions: number; replicas: number}
+  ring: {version: string; members: string[]; partitions: number; replicas: number; spec: RingAnswer['spec']}
   /** Nodes whose keys could not be read (down, or not answering): the check is incomplete. */
   unreachable: string[]
   /** Nodes whose ring differs from the one checked against (a rebalance still spreading). */
@@ -26,21 +26,33 @@ export interface VerifyResult extends VerifyReport {
 
 export default class RingVerify extends DtkCommand {
   static override summary = 'Check that every key of a shard cluster is where the ring says'
-  static override description = `Asks every node of a shard cluster (dtk cluster up --role shard) for the keys it holds and for its ring, then counts per node the copies it holds (KEYS), the copies the ring wants it to hold (OWNED), copies it holds that the ring gives to other nodes (MISPLACED) and copies it should hold but does not (MISSING); and over the cluster, keys held by fewer owners than R (under-replicated) and owners' copies older than another copy (stale). Exit 0 when clean; exit 1 when anything is misplaced, missing or stale, when a node cannot be read, or when the nodes' rings differ (a rebalance still going on: wait for it, e.g. with dtk cluster join's own wait). docs/shard.md explains each count.`
+  static override description = `Asks every node of a shard cluster (dtk cluster up --role shard) for the keys it holds and for its ring, then counts per node the copies it holds (KEYS), the copies the ring wants it to hold (OWNED), copies it holds that the ring gives to other nodes (MISPLACED) and copies it should hold but does not (MISSING); and over the cluster, keys held by fewer owners than R (under-replicated) and owners' copies older than another copy (stale). Exit 0 when clean; exit 1 when anything is misplaced, missing or stale, when a node cannot be read, or when the nodes' rings differ (a rebalance still going on: wait for it, e.g. with dtk cluster join's own wait, or --wait). docs/shard.md explains each count.`
   static override examples = [
     '<%= config.bin %> ring verify --name shards',
     '<%= config.bin %> ring verify --name shards --json | jq .nodes',
     '<%= config.bin %> cluster join --name shards && <%= config.bin %> ring verify --name shards',
+    '<%= config.bin %> ring verify --name shards --wait 30s',
   ]
   static override flags = {
     ...clusterFlags,
     name: Flags.string({char: 'c', description: 'cluster name', default: 'default', env: 'DTK_CLUSTER', aliases: ['cluster']}),
+    wait: Flags.string({description: 'check again every 500 ms until clean, for at most this long (e.g. 30s); then print the last check'}),
   }
 
   async run(): Promise<VerifyResult> {
     const {flags} = await this.parse(RingVerify)
     const ref = clusterRef(flags)
     cluster.requireRole(ref, 'shard', 'ring verify')
+    const deadline = Date.now() + (flags.wait ? parseDuration(flags.wait, 'wait', {min: 1}) : 0)
+    let result = await this.check(ref)
+    while (!result.clean && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500))
+      result = await this.check(ref)
+    }
+    return this.print(result)
+  }
+
+  private async check(ref: ReturnType<typeof clusterRef>): Promise<VerifyResult & {clean: boolean}> {
     const rings = await cluster.roleCallAll<RingAnswer>(ref, {op: 'ring'}, 3000)
     if (rings.answers.length === 0) throw new DtkError(`no node of cluster '${ref.name}' answered (${[...rings.missing, ...rings.refused.map((r) => r.node)].join(', ') || 'none recorded'})`)
     // The ring the most nodes hold is the one keys are checked against; the others are listed.
@@ -59,8 +71,15 @@ export default class RingVerify extends DtkCommand {
       }
     }
     const report = verifyRing({members: ring.members, spec: ring.spec, holdings, unreachable})
-    const result: VerifyResult = {...report, ring: {version, members: ring.members, partitions: ring.spec.partitions, replicas: ring.spec.replicas}, unreachable, disagree}
     const clean = report.ok && unreachable.length === 0 && disagree.length === 0
+    return {...report, ring: {version, members: ring.members, partitions: ring.spec.partitions, replicas: ring.spec.replicas, spec: ring.spec}, unreachable, disagree, clean}
+  }
+
+  private print(result: VerifyResult & {clean: boolean}): VerifyResult {
+    const {clean, ...out} = result
+    const report = result
+    const ring = {members: result.ring.members, spec: result.ring.spec}
+    const {unreachable, disagree} = result
     this.out(
       renderTable(report.nodes, [
         {header: 'NODE', get: (n) => n.node},
@@ -84,7 +103,7 @@ export default class RingVerify extends DtkCommand {
     for (const [node, key] of report.examples.misplaced.slice(0, 3)) this.note(`misplaced: ${key} on ${node}`)
     for (const [node, key] of report.examples.missing.slice(0, 3)) this.note(`missing: ${key} on ${node}`)
     if (!clean) process.exitCode = 1
-    return result
+    return out
   }
 
   /** A node's `[key, version]` pairs, page by page. */
