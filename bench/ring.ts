@@ -6,7 +6,9 @@
  *   after a warm-up: ketama-compatible ≥ 1.5× hashring, the default ring ≥ 10×;
  * - `dtk ring lookup` through a pipe next to a Node.js line pass-through (readline, append a tab
  *   and a constant, write in batches) on the same 1M-key file: ≥ 0.5×;
- * - max/mean load at 1M keys and keys moved by a join (N → N+1) against the ideal K/(N+1).
+ * - max/mean load at 1M keys and keys moved by a join (N → N+1) against the ideal K/(N+1);
+ * - the live move on real processes (bench/ring-live.ts): 5 shard nodes, 100 000 keys, a sixth
+ *   joins while 4 clients read: keys/s migrated and the longest read stall (figures, no baseline).
  */
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -151,6 +153,16 @@ export default async function ring(opts: SuiteOptions): Promise<SuiteResult> {
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }
+
+  // The live move on real processes: keys/s migrated and the longest read during it (no baseline: figures).
+  const {measureLiveMove} = await import('./ring-live.js')
+  const live = await measureLiveMove({keys: opts.quick ? 10_000 : 100_000, progress: opts.progress})
+  figures.push(
+    {name: `live move, 5 -> 6 shard nodes, ${live.keys} keys, R = 2: keys migrated`, value: live.moved, unit: 'keys'},
+    {name: 'live move: keys/s migrated (first move start to last move done, 5 senders at 10000 keys/s each)', value: Math.round((live.moved / live.moveMs) * 1000), unit: 'keys/s'},
+    {name: 'live move: join to every node settled', value: live.rebalanceMs, unit: 'ms'},
+    {name: `live move: longest read during it (${live.reads.reads} reads by 4 clients, ${live.reads.misses} missed)`, value: Math.round(live.reads.longestMs), unit: 'ms'},
+  )
 
   return {
     suite: 'ring',

@@ -15,6 +15,7 @@ export default class ClusterUp extends DtkCommand {
     '<%= config.bin %> cluster up --nodes 10 --role gossip --detector phi --param interval=500ms --name phi',
     'DTK_STATE_DIR=/tmp/dtk <%= config.bin %> cluster up --nodes 5 --json',
     '<%= config.bin %> cluster up --nodes 3 --role gossip --profile fast --trace ./traces',
+    '<%= config.bin %> cluster up --nodes 5 --role shard --profile fast --replicas 2 --name shards',
   ]
   static override flags = {
     ...clusterFlags,
@@ -26,6 +27,9 @@ export default class ClusterUp extends DtkCommand {
     trace: Flags.string({description: 'directory where each node appends its JSONL trace, <dir>/<id>.jsonl (docs/trace.md)'}),
     'metrics-base-port': Flags.integer({description: 'gossip role: serve Prometheus metrics from node i on this port + i', min: 1, max: 65535, helpGroup: 'GOSSIP'}),
     ...gossipFlags,
+    replicas: Flags.integer({description: 'shard role: copies of every key (R)', min: 1, max: 16, helpGroup: 'SHARD'}),
+    partitions: Flags.integer({description: 'shard role: partitions of the key space', min: 1, max: 65536, helpGroup: 'SHARD'}),
+    'move-rate': Flags.integer({description: 'shard role: keys per second each node sends in moves', min: 1, helpGroup: 'SHARD'}),
   }
 
   async run(): Promise<ClusterState> {
@@ -55,7 +59,7 @@ export default class ClusterUp extends DtkCommand {
         host: flags.host,
         basePort: flags['base-port'],
         waitMs: parseDuration(flags.wait, 'wait', {min: 1}),
-        nodeArgs: MEMBERSHIP_ROLES.includes(flags.role) ? gossipArgs(flags) : [],
+        nodeArgs: [...(MEMBERSHIP_ROLES.includes(flags.role) ? gossipArgs(flags) : []), ...(flags.role === 'shard' ? shardArgs(flags) : [])],
         secret: MEMBERSHIP_ROLES.includes(flags.role) ? flags.secret : undefined,
         metricsBasePort: MEMBERSHIP_ROLES.includes(flags.role) ? flags['metrics-base-port'] : undefined,
         traceDir: flags.trace,
@@ -80,4 +84,13 @@ export default class ClusterUp extends DtkCommand {
     this.note(`${state.nodes.length} nodes of cluster '${state.name}' answering; state in ${ref.stateDir}/${state.name}`)
     return state
   }
+}
+
+/** The shard role's settings as `dtk node run` arguments (`--shard-initial` is the supervisor's). */
+function shardArgs(f: {replicas?: number; partitions?: number; 'move-rate'?: number}): string[] {
+  const args: string[] = []
+  if (f.replicas !== undefined) args.push('--replicas', String(f.replicas))
+  if (f.partitions !== undefined) args.push('--partitions', String(f.partitions))
+  if (f['move-rate'] !== undefined) args.push('--move-rate', String(f['move-rate']))
+  return args
 }

@@ -8,3 +8,4 @@ export type {ClusterRef, UpOptions, NodeView, DownResult, SignalResult, RestartR
 export {resolveStateDir, clusterDir, loadState, type ClusterState, type NodeRecord} from './state.js'
 export {parsePartition, rulesFor} from './network.js'
 export {eventFiles} from './supervisor.js'
+export {watchRebalance, moveCounters, rebalanceLine, type RebalanceProgress} from './rebalance.js'

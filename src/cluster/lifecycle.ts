@@ -8,6 +8,7 @@ import {withClusterControl} from './control-client.js'
 import {rulesFor} from './network.js'
 import {allocatePorts} from './ports.js'
 import {processState, waitUntil, type ProcessState} from './procs.js'
+import {watchRebalance, type RebalanceProgress} from './rebalance.js'
 import {liveNodes, seedArgsFor, spawnNode, waitForNodes, peerArg} from './spawn.js'
 import {assertWritable, findNode, loadSecret, loadState, requireState, saveSecret, saveState, type ClusterState, type NodeRecord} from './state.js'
 
@@ -72,6 +73,8 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
     const mports = await allocatePorts(opts.host, opts.nodes, opts.metricsBasePort)
     state.nodes.forEach((n, i) => (n.args = ['--metrics-port', String(mports[i])]))
   }
+  // Shard nodes must agree on who the cluster started with (they claim the first partitions); joiners get the same list.
+  if (opts.role === 'shard') state.nodeArgs!.push('--shard-initial', ids.join(','))
   if (opts.traceDir !== undefined) {
     const traceDir = pathResolve(opts.traceDir)
     mkdirSync(traceDir, {recursive: true})
@@ -301,7 +304,7 @@ export interface LeaveResult {
  * Graceful leave: the node announces it is leaving, gossips that for `lingerMs`, then stops and is
  * removed from the cluster's records. Roles without a leave of their own are simply stopped.
  */
-export async function leave(ref: ClusterRef & {lingerMs?: number}, id: string): Promise<LeaveResult> {
+export async function leave(ref: ClusterRef & {lingerMs?: number; waitMs?: number; onProgress?: (p: RebalanceProgress) => void}, id: string): Promise<LeaveResult> {
   const dir = dirOf(ref)
   const state = requireState(dir, ref.name)
   const node = findNode(state, id)
@@ -310,8 +313,13 @@ export async function leave(ref: ClusterRef & {lingerMs?: number}, id: string): 
   let graceful = false
   await withClusterControl(dir, async (c) => {
     if (MEMBERSHIP_ROLES.includes(node.role)) {
-      await c.call(node, {op: 'role', body: {op: 'leave'}})
+      const answer = await c.call<{wait?: string} | undefined>(node, {op: 'role', body: {op: 'leave'}})
       graceful = true
+      // A shard node first moves everything it holds away: wait for its `left`.
+      if (answer?.wait === 'left') {
+        const left = async () => Boolean((await c.tryCall<{left?: boolean}>(node, {op: 'role', body: {op: 'left'}}, 1000))?.left)
+        await watchRebalance(ref, {timeoutMs: ref.waitMs ?? 600_000, members: state.nodes.length - 1, until: left, onProgress: ref.onProgress})
+      }
       await new Promise((r) => setTimeout(r, ref.lingerMs ?? 1500))
     }
     await c.tryCall(node, {op: 'shutdown'}, 2000)

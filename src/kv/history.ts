@@ -37,7 +37,12 @@ export function completionOf(process: number, op: KvOp, result: KvResult, time: 
   const h = historyOf(op)
   if (h === null) return null
   const value: unknown = op.f === 'get' && result.type === 'ok' ? ((result.value ?? null) as KvValue) : h.value
-  return {process, type: result.type, f: h.f, key: h.key, value, time}
+  // In a history a failed cas observed a value other than `expected` (../shared/histories/README.md).
+  // One refused for another reason (not-leader, full, bad-request) observed nothing: it certainly
+  // changed nothing, but `fail` would claim a mismatch, so it is written as `info`, which claims
+  // neither (it may then be placed anywhere, or nowhere: weaker, never false).
+  const type = result.type === 'fail' && op.f === 'cas' && result.error !== 'mismatch' ? 'info' : result.type
+  return {process, type, f: h.f, key: h.key, value, time}
 }
 
 /** One JSON object per line, in order. */

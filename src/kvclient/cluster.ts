@@ -11,7 +11,7 @@ import type {KvNode, NodeLookup} from './client.js'
  * kv-local role); a node that cannot be asked (down, or not answering) is assumed to run its
  * role's usual one. Redirect hints name nodes by id: every node of the cluster can be looked up.
  */
-const CORE_OF_ROLE: Record<string, string> = {'kv-local': 'kv', shard: 'shard'}
+const CORE_OF_ROLE: Record<string, string> = {'kv-local': 'kv', shard: 'kv'}
 
 export interface KvTargets {
   /** Node ids operations go to, in turn. */
@@ -45,7 +45,18 @@ export async function kvTargets(ref: ClusterRef, chosen: string[], opts: {all: b
     const core = cores.get(n.role) ?? CORE_OF_ROLE[n.role]
     if (core !== undefined) byId.set(n.id, {id: n.id, host: n.host, port: n.port, core})
   }
-  return {targets: targets.map((n) => n.id), lookup: (id) => byId.get(id)}
+  // A node that joined after the command started (a redirect to it): the cluster's record is read again.
+  const lookup = (id: string): KvNode | undefined => {
+    const known = byId.get(id)
+    if (known !== undefined) return known
+    const n = requireState(dirOf(ref), ref.name).nodes.find((x) => x.id === id)
+    const core = n && (cores.get(n.role) ?? CORE_OF_ROLE[n.role])
+    if (n === undefined || core === undefined) return undefined
+    const found = {id: n.id, host: n.host, port: n.port, core}
+    byId.set(id, found)
+    return found
+  }
+  return {targets: targets.map((n) => n.id), lookup}
 }
 
 /** Asks one node of each role among `targets` which core serves clients. */

@@ -176,7 +176,8 @@ export class KvLoad {
       if (this.stopped && this.interrupted) return
       const t2 = this.now()
       const o = res.outcome
-      if (history) history.push(completionOf(proc, op, o as KvResult, t2)!)
+      const entry = completionOf(proc, op, o as KvResult, t2)!
+      if (history) history.push(entry)
       this.latency.record(t2 - t1)
       this.completed++
       this.counts[o.type]++
@@ -185,7 +186,8 @@ export class KvLoad {
       if (o.type !== 'ok') this.errors[o.error] = (this.errors[o.error] ?? 0) + 1
       this.learn(op, o)
       if (t2 > this.endNs) this.endNs = t2
-      if (o.type === 'info') {
+      // A cas refused before comparing is `info` in the history (src/kv/history.ts): its process ends there too.
+      if (o.type === 'info' || entry.type === 'info') {
         proc = this.nextProcess++
         session = this.client.session(`p${proc}`)
       }

@@ -21,7 +21,7 @@ export interface FlagSpec {
   min?: number
   max?: number
   /** Help section; flags of the gossip role are also taken by `cluster up` and `cluster join`. */
-  group?: 'GOSSIP'
+  group?: 'GOSSIP' | 'SHARD'
 }
 
 export const nodeRunFlags = {
@@ -42,6 +42,10 @@ export const nodeRunFlags = {
   tags: {type: 'string', description: 'node metadata gossiped with membership, k=v,k2=v2', group: 'GOSSIP'},
   secret: {type: 'string', description: 'key(s) to authenticate and encrypt gossip, comma-separated, first one primary (base64 16/24/32 bytes, or a passphrase)', env: 'DTK_SECRET', group: 'GOSSIP'},
   'gossip-seed': {type: 'integer', description: 'the same as --seed (kept for scripts written before it)', group: 'GOSSIP'},
+  'shard-initial': {type: 'string', description: 'shard role: ids of the nodes the cluster first started with, comma-separated (dtk cluster up passes it)', group: 'SHARD'},
+  replicas: {type: 'integer', description: 'shard role: copies of every key, R (default 2; the same on every node)', min: 1, max: 16, group: 'SHARD'},
+  partitions: {type: 'integer', description: 'shard role: partitions of the key space (default 128; the same on every node)', min: 1, max: 65536, group: 'SHARD'},
+  'move-rate': {type: 'integer', description: 'shard role: keys per second this node sends in moves (default 10000)', min: 1, max: 10_000_000, group: 'SHARD'},
 } as const satisfies Record<string, FlagSpec>
 
 export type NodeRunFlag = keyof typeof nodeRunFlags
@@ -64,6 +68,10 @@ export interface NodeRunValues {
   tags?: string
   secret?: string
   'gossip-seed'?: number
+  'shard-initial'?: string
+  replicas?: number
+  partitions?: number
+  'move-rate'?: number
 }
 
 /** Turns parsed flag values into the runtime's options, with every check a usage error. */
@@ -82,6 +90,7 @@ export async function nodeOptionsFrom(v: NodeRunValues): Promise<NodeOptions> {
       metricsPort: v['metrics-port'],
     }
   }
+  if (v.role === 'shard') roleOptions = {...roleOptions, shardInitial: v['shard-initial'], replicas: v.replicas, partitions: v.partitions, moveRate: v['move-rate']}
   return {
     id: v.id,
     host: v.host,

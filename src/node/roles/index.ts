@@ -9,10 +9,11 @@ const registry: Record<string, () => Promise<RoleFactory>> = {
   'kv-local': async () => (await import('./kv-local.js')).kvLocalRole,
   gossip: async () => (await import('./gossip/index.js')).gossipRole,
   'gossip-log': async () => (await import('./gossip/index.js')).gossipLogRole,
+  shard: async () => (await import('./shard.js')).shardRole,
 }
 
 /** Roles that run the membership core, and so take the gossip flags (`--detector`, `--secret`, …). */
-export const MEMBERSHIP_ROLES: readonly string[] = ['gossip', 'gossip-log']
+export const MEMBERSHIP_ROLES: readonly string[] = ['gossip', 'gossip-log', 'shard']
 
 export function roleNames(): string[] {
   return Object.keys(registry)

@@ -292,7 +292,8 @@ export class GossipRole implements Role {
 
 const KINDS: DetectorKind[] = ['swim', 'phi', 'heartbeat']
 
-function checked(options: RoleOptions): GossipRoleOptions {
+/** The gossip options among a role's options, checked (shared by the roles that run membership). */
+export function gossipRoleOptions(options: RoleOptions): GossipRoleOptions {
   const o = options as Partial<GossipRoleOptions>
   const detector = o.detector ?? 'swim'
   const profile = o.profile ?? 'lan'
@@ -301,12 +302,12 @@ function checked(options: RoleOptions): GossipRoleOptions {
   return {detector, profile, overrides: o.overrides ?? {swim: {}, phi: {}, heartbeat: {}}, tags: o.tags ?? {}, secret: o.secret, metricsPort: o.metricsPort}
 }
 
-async function keyringOf(o: GossipRoleOptions): Promise<Keyring | undefined> {
+export async function keyringOf(o: GossipRoleOptions): Promise<Keyring | undefined> {
   return o.secret ? (await import('../../../security/index.js')).Keyring.fromSecret(o.secret) : undefined
 }
 
 export async function gossipRole(options: RoleOptions): Promise<Role> {
-  const o = checked(options)
+  const o = gossipRoleOptions(options)
   return new GossipRole(o, await keyringOf(o))
 }
 
@@ -315,7 +316,7 @@ export async function gossipRole(options: RoleOptions): Promise<Role> {
  * (composition on real processes, docs/architecture.md). Its reports are `log.member` events.
  */
 export async function gossipLogRole(options: RoleOptions): Promise<Role> {
-  const o = checked(options)
+  const o = gossipRoleOptions(options)
   return new GossipRole(o, await keyringOf(o), {
     name: 'gossip-log',
     cores: {log: {factory: memberLogFactory, durable: true}},
