@@ -26,7 +26,7 @@ describe('doc-test runner', () => {
     expect(r.report ?? '').toBe('')
     expect(r.blocks.map((b) => b.skipped ?? b.code)).toEqual([2, 'needs a second machine', 0, 0])
     expect(r.blocks[2]!.output).toContain("console.log('hello from', 40 + 2)")
-    expect(r.teardown.some((t) => /^fixture: stopped 2 node/.test(t))).toBe(true)
+    expect(r.teardown.some((t) => /^fixture: stopped 2 node/.test(t)), JSON.stringify(r.teardown)).toBe(true)
     expect(processesMentioning('dtk-doctest-markup-')).toEqual([])
   })
 
@@ -47,6 +47,11 @@ describe('doc-test runner', () => {
     expect(normalise('n1    *a023eedb5296')).toBe(normalise('n1    *43490d8b7f48'))
     expect(normalise('state in /tmp/x/default')).toBe(normalise('state in /home/me/.dtk/default'))
     expect(normalise('n2 alive')).not.toBe(normalise('n2 dead'))
+    // A float's repr may carry 15 decimals: still one number, not a hex word.
+    expect(normalise('  "latencyMs": 26.665132000000085,')).toBe(normalise('  "latencyMs": 2.1,'))
+    expect(normalise('"key":"3fa9c1/k5","value":1')).toBe(normalise('"key":"ab6f8f/k0","value":7'))
+    expect(normalise('n1    *123456789012')).toBe(normalise('n1    *43490d8b7f48'))
+    expect(normalise('decade 2')).not.toBe(normalise('facade 2'))
     expect(missingLines('a 1\n...\n\nb 2', 'b 7\na 3')).toEqual([])
     expect(() => parsePage('<!-- doctest: skipp -->\n```sh\ntrue\n```\n')).toThrow(/unknown doctest directive 'skipp'/)
   })
