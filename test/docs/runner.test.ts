@@ -7,18 +7,21 @@ import {processesMentioning, root} from '../helpers/cli.js'
 describe('doc-test runner', () => {
   const fixture = (name: string) => join(root, 'test', 'docs', 'fixtures', name)
 
-  it('a deliberately broken command fails the page, naming the page, the block, the command and its output; later blocks do not run', async () => {
+  it('a deliberately broken command fails the page, naming the page, the block, the command and its output; later blocks do not run; the cluster it started is still torn down', async () => {
     const r = await runPage(fixture('broken.md'))
     expect(r.ok).toBe(false)
     expect(r.blocks.map((b) => [b.line, b.ok])).toEqual([
       [3, true],
       [12, false],
     ])
-    expect(r.report).toMatch(/^test\/docs\/fixtures\/broken\.md: the sh block at line 12 failed: `dtk cluster stauts` \(line 2 of the block\) exited 2/)
+    expect(r.report).toMatch(/^test\/docs\/fixtures\/broken\.md: the sh block at line 12 failed: `dtk cluster stauts` \(line 3 of the block\) exited 2/)
     expect(r.report).toContain('  | dtk cluster stauts')
     expect(r.report).toContain("  | still hello") // the variable set in the first block
     expect(r.report).toContain("did you mean 'dtk cluster status'?")
     expect(r.blocks[1]!.output).not.toContain('never printed')
+    // The cluster the failing block started is torn down all the same.
+    expect(r.teardown.some((t) => /^broken: stopped 1 node/.test(t)), JSON.stringify(r.teardown)).toBe(true)
+    expect(processesMentioning('dtk-doctest-broken-')).toEqual([])
   })
 
   it('honours expect-fail, skip, file and unchecked output; checks shown output; tears down the clusters a page started', async () => {
