@@ -73,7 +73,7 @@ export async function callOnce(flags: {name: string; 'state-dir'?: string; node?
 
 export function oneResult(op: KvOp & {key: string}, r: {call: KvCall; latencyMs: number}): OneResult {
   const o = r.call.outcome
-  const out: OneResult = {op: op.f, key: op.key, outcome: o.type, node: r.call.node, redirects: r.call.hops, latencyMs: r.latencyMs}
+  const out: OneResult = {op: op.f, key: op.key, outcome: o.type, node: r.call.node, redirects: r.call.hops, latencyMs: Math.round(r.latencyMs * 1000) / 1000}
   if (o.type === 'ok') {
     if (o.value !== undefined) out.value = o.value
     if (o.existed !== undefined) out.existed = o.existed

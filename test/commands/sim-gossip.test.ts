@@ -1,5 +1,9 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {dtk} from '../helpers/cli.js'
+import {parseTrace} from '../../src/trace/index.js'
+import {dtk, tempDir} from '../helpers/cli.js'
+import {checkTraces} from '../node/trace-check.js'
 
 /**
  * `dtk sim gossip` run as a user runs it (the built CLI in a child process). Figures are checked
@@ -130,4 +134,25 @@ describe('dtk sim gossip', () => {
       expect(r.stderr).toMatch(pattern)
     })
   }
+
+  it('--trace FILE writes the run as one JSONL trace: every deliver has its send, every send ends; the same seed gives the same bytes', async () => {
+    const dir = tempDir('sim-trace')
+    const files = [join(dir, 'a.jsonl'), join(dir, 'b.jsonl')]
+    for (const f of files) {
+      const r = await dtk(['sim', 'gossip', '--nodes', '5', '--crash', '1', '--loss', '0.1', '--duration', '1m', '--seed', '7', '--trace', f])
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toMatch(/^trace: [\d,]+ records \([\d.]+k? bytes\) in .*\.jsonl$/m)
+    }
+    const text = readFileSync(files[0]!, 'utf8')
+    expect(readFileSync(files[1]!, 'utf8')).toBe(text)
+    const records = parseTrace(text)
+    const kinds = new Set(records.map((r) => r.k))
+    for (const k of ['start', 'send', 'deliver', 'drop', 'timer', 'crash', 'event']) expect(kinds, k).toContain(k)
+    const v = checkTraces(records)
+    expect(v.sends).toBeGreaterThan(100)
+    expect(v.delivers).toBeGreaterThan(100)
+    expect(v.violations).toEqual([])
+    expect(v.drops.loss).toBeGreaterThan(0)
+    expect((await dtk(['sim', 'gossip', '--compare', '--trace', files[0]!])).code).toBe(2)
+  })
 })

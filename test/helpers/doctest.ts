@@ -91,14 +91,15 @@ export function parsePage(markdown: string): Block[] {
 
 /**
  * What stays the same from run to run: colour codes go, runs of white space are one space, and every
- * absolute path, number (ports, pids, times, durations with their unit, ids' digits) and long hex
- * word matches any other.
+ * absolute path, number (ports, pids, times, durations with their unit, ids' digits, however many
+ * decimals) and hex word of 6 or more characters with a digit and a letter (key fingerprints,
+ * random key prefixes) matches any other.
  */
 export function normalise(line: string): string {
   return line
     .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
     .replace(/(^|[\s'"(=])\/[^\s'"),]*/g, '$1<path>')
-    .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b/g, '#')
+    .replace(/\b(?=[0-9a-f]*\d)(?=[0-9]*[a-f])[0-9a-f]{6,}\b/g, '#')
     .replace(/\d+(?:[.:,]\d+)*(?:ms|s|m|h|x|%|k|M|G|B|KiB|MiB|GiB)?/g, '#')
     .replace(/#+/g, '#')
     .replace(/\s+/g, ' ')
@@ -222,7 +223,7 @@ function teardown(stateDirs: string[], markers: string[]): string[] {
       continue
     }
     for (const name of names) {
-      const r = spawnSync(process.execPath, [runJs, 'cluster', 'down', '--name', name, '--state-dir', dir, '--grace', '1s'], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, timeout: 20_000})
+      const r = spawnSync(process.execPath, [runJs, 'cluster', 'down', '--name', name, '--state-dir', dir, '--grace', '1s'], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, timeout: 60_000})
       if (r.status === 0 && /stopped [1-9]/.test(r.stdout)) done.push(`${name}: ${r.stdout.trim()}`)
     }
   }
