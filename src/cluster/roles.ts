@@ -1,4 +1,5 @@
 import {DtkError, UsageError} from '../errors/index.js'
+import {MEMBERSHIP_ROLES} from '../node/roles/index.js'
 import {dirOf, type ClusterRef} from './context.js'
 import {withClusterControl} from './control-client.js'
 import {processState} from './procs.js'
@@ -10,7 +11,9 @@ import {findNode, requireState} from './state.js'
  */
 export function requireRole(ref: ClusterRef, role: string, command: string): void {
   const state = requireState(dirOf(ref), ref.name)
-  if (state.nodes.length === 0 || state.nodes.some((n) => n.role === role)) return
+  // Every role that runs the membership core answers what the gossip role answers (members, keys).
+  const serves = (r: string) => r === role || (role === 'gossip' && MEMBERSHIP_ROLES.includes(r))
+  if (state.nodes.length === 0 || state.nodes.some((n) => serves(n.role))) return
   const roles = [...new Set(state.nodes.map((n) => n.role))]
   throw new UsageError(
     `cluster '${ref.name}' runs role ${roles.map((r) => `'${r}'`).join(', ')}; 'dtk ${command}' needs role '${role}' (start one with: dtk cluster up --role ${role} --name NAME)`,

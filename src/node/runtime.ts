@@ -69,6 +69,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   let resolveStopped!: () => void
   const stopped = new Promise<void>((r) => (resolveStopped = r))
   let failure: Error | null = null
+  /** Every core has started: `status` answers from then on. */
+  let ready = false
 
   const host = new NodeHost(
     {
@@ -124,6 +126,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const handleControl = async (req: ControlRequest): Promise<unknown> => {
     switch (req.op) {
       case 'status':
+        // Not before every core has started (recovered its log): a node that answers is running,
+        // and one that fails to start (a corrupt log) exits without having looked up.
+        if (!ready) throw new Error(`node ${opts.id} is starting`)
         return status()
       case 'faults.set':
         transport.faults.set(req.to, req.faults)
@@ -198,6 +203,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     await host.bind()
     await role.start?.({id: opts.id, host, transport, events, dataDir: opts.dataDir, seedPeers: opts.seedPeers ?? []})
     await host.start()
+    ready = true
   } catch (error) {
     await role.stop?.().catch(() => undefined)
     await host.stop().catch(() => undefined)

@@ -1,9 +1,12 @@
+import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import type {Envelope} from '../../src/core/index.js'
 import {nodeIo, type StorageIo} from '../../src/storage/index.js'
 import {MemoryTrace} from '../../src/trace/index.js'
-import {TransportError, type Transport} from '../../src/transport/index.js'
-import {waitFor} from '../helpers/cli.js'
+import {Transport, TransportError} from '../../src/transport/index.js'
+import {EventLog} from '../../src/events/index.js'
+import {NodeHost} from '../../src/node/host/index.js'
+import {tempDir, waitFor} from '../helpers/cli.js'
 import {core, out, startClient, startHost, type TestNode} from './helpers.js'
 
 /**
@@ -242,5 +245,44 @@ describe('message ids and Lamport clocks', () => {
       expect(d.lc).toBeGreaterThan(s!.lc)
     }
     expect(new Set(delivers.map((d) => d.id)).size).toBe(14)
+  })
+})
+
+describe('nothing reaches a core before it has started (issue 13 §6)', () => {
+  it('a peer stream message and a client request that arrive between bind and start reach no core; the client is told; after start the core hears the next one', async () => {
+    const received: unknown[] = []
+    const dir = tempDir('host-early')
+    const transport = await Transport.listen({id: 'early', port: 0})
+    const events = new EventLog(join(dir, 'events.jsonl'), 'early')
+    const host = new NodeHost(
+      {id: 'early', dataDir: dir, transport, events, seedPeers: [], seed: 1},
+      {cores: {store: {factory: core({receive: (_from, msg) => (received.push(msg), out())})}}},
+    )
+    transport.onRequest((m, ctx) => host.clientRequest(ctx.from, m))
+    try {
+      await host.bind()
+      const addr = {id: 'early', host: '127.0.0.1', port: transport.address.port}
+      const client = await keep(startClient())
+      const reply = await client.request(addr, {op: 'client', core: 'store', msg: {type: 'kv.req', client: client.id, req: 1, op: {f: 'get', key: 'a'}}})
+      expect(reply).toMatchObject({type: 'kv.res', req: 1, result: {type: 'fail', error: 'bad-request'}})
+      const sender = core({command: (cmd) => {
+        const o = out()
+        o.send.push({to: 'early', msg: cmd, channel: 'stream'})
+        return o
+      }})
+      const peer = await keep(startHost('peer', {cores: {store: {factory: sender}}}, {seedPeers: [addr]}))
+      const before = transport.stats().framesIn
+      expect(peer.host.command('store', {n: 1})).toBe(true)
+      await waitFor(() => transport.stats().framesIn > before)
+      expect(received).toEqual([])
+      await host.start()
+      expect(peer.host.command('store', {n: 2})).toBe(true)
+      await waitFor(() => received.length > 0)
+      expect(received).toEqual([{n: 2}])
+    } finally {
+      await host.stop()
+      await transport.close()
+      events.close()
+    }
   })
 })

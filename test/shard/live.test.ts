@@ -97,6 +97,14 @@ describe('live rebalancing of a shard cluster on real processes', () => {
     expect(code).toBe(0)
   })
 
+  it('a shard node runs the membership core: dtk cluster members shows the five as alive', async () => {
+    const r = await run('cluster', 'members', '--name', NAME, '--json')
+    expect(r.code, r.stderr).toBe(0)
+    const view = JSON.parse(r.stdout) as {self: {id: string; state: string}; members: Array<{id: string; state: string}>}
+    const all = [view.self, ...view.members].map((m) => `${m.id}:${m.state}`).sort()
+    expect(all).toEqual(['n1:alive', 'n2:alive', 'n3:alive', 'n4:alive', 'n5:alive'])
+  })
+
   it('a sixth node joins: the keys that move stream to it, ring verify is clean, a reader running throughout misses nothing, a load across the move is linearizable', async () => {
     const reader = new Reader(ref(), {prefix: 'b/', count: KEYS, concurrency: 4})
     await reader.start()
