@@ -1,24 +1,4 @@
-import {relative} from 'node:path'
 import {defineConfig} from 'vitest/config'
-import {BaseSequencer, type TestSpecification} from 'vitest/node'
-
-/**
- * The longest files start first, so that on a fresh clone (no duration cache yet) none of them is
- * left to run alone at the end: vitest otherwise orders uncached files by size, and the doc pages'
- * small file, which runs for minutes, started last and made the tail of the run (docs/testing.md).
- */
-const LONG_FIRST = ['test/docs/docs.test.ts', 'test/shard/live.test.ts', 'test/commands/ring.test.ts', 'test/commands/kv-cli.test.ts', 'test/commands/cluster-lifecycle.test.ts']
-
-class LongFirst extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const sorted = await super.sort(files)
-    const rank = (f: TestSpecification) => {
-      const i = LONG_FIRST.indexOf(relative(process.cwd(), f.moduleId).split('\\').join('/'))
-      return i < 0 ? LONG_FIRST.length : i
-    }
-    return sorted.map((f, i) => ({f, i})).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map((x) => x.f)
-  }
-}
 
 export default defineConfig({
   test: {
@@ -32,6 +12,5 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    sequence: {sequencer: LongFirst},
   },
 })
