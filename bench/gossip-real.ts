@@ -24,7 +24,7 @@ import {SerfCluster, serfInstalled, sleep, type Kind, type Obs} from './serf.js'
 const HOST = '127.0.0.1'
 const CLK_TCK = 100
 
-export interface Params {
+interface Params {
   n: number
   k: number
   steadyMs: number
@@ -328,13 +328,13 @@ const DTK_KINDS: Record<string, Kind> = {
   'member.leave': 'leave',
 }
 
-async function runDtk(p: Params, run: number, progress: (line: string) => void): Promise<Measured> {
+/** Starts N dtk gossip nodes (SWIM, LAN) in a temporary state dir, runs `fn`, stops them and removes the dir. */
+async function withDtkCluster<T>(p: Params, label: string, traceDir: string | undefined, fn: (ref: {stateDir: string; name: string}, stateDir: string) => Promise<T>, progress: (line: string) => void): Promise<T> {
   const stateDir = mkdtempSync(join(tmpdir(), 'dtk-bench-gossip-'))
   const ref = {stateDir, name: 'bench-gossip'}
   let upCalled = false
   try {
-    progress(`dtk: starting ${p.n} nodes (swim, lan)`)
-    const spawnedAt = Date.now()
+    progress(`${label}: starting ${p.n} nodes (swim, lan)`)
     upCalled = true
     await cluster.up({
       ...ref,
@@ -343,26 +343,9 @@ async function runDtk(p: Params, run: number, progress: (line: string) => void):
       host: HOST,
       nodeArgs: ['--detector', 'swim', '--profile', 'lan'],
       waitMs: 120_000,
+      ...(traceDir !== undefined ? {traceDir: join(stateDir, traceDir)} : {}),
     })
-    const views = cluster.status(ref)
-    const pids = new Map(views.map((v) => [v.id, v.pid!]))
-    const files = new Map(views.map((v) => [v.id, cluster.eventFiles(ref, [v.id])]))
-    const sys: System = {
-      label: 'dtk',
-      names: views.map((v) => v.id),
-      spawnedAt,
-      pid: (n) => pids.get(n)!,
-      obs: (n) => {
-        const out: Obs[] = []
-        for (const e of readEvents(files.get(n)!)) {
-          const kind = DTK_KINDS[e.type]
-          if (!kind) continue
-          out.push({ts: e.ts, kind, member: kind === 'start' ? n : String(e.member)})
-        }
-        return out
-      },
-    }
-    return await runProcedure(sys, p, run, progress)
+    return await fn(ref, stateDir)
   } finally {
     if (upCalled) {
       try {
@@ -375,46 +358,62 @@ async function runDtk(p: Params, run: number, progress: (line: string) => void):
   }
 }
 
+async function runDtk(p: Params, run: number, progress: (line: string) => void): Promise<Measured> {
+  const spawnedAt = Date.now()
+  return withDtkCluster(
+    p,
+    'dtk',
+    undefined,
+    async (ref) => {
+      const views = cluster.status(ref)
+      const pids = new Map(views.map((v) => [v.id, v.pid!]))
+      const files = new Map(views.map((v) => [v.id, cluster.eventFiles(ref, [v.id])]))
+      const sys: System = {
+        label: 'dtk',
+        names: views.map((v) => v.id),
+        spawnedAt,
+        pid: (n) => pids.get(n)!,
+        obs: (n) => {
+          const out: Obs[] = []
+          for (const e of readEvents(files.get(n)!)) {
+            const kind = DTK_KINDS[e.type]
+            if (!kind) continue
+            out.push({ts: e.ts, kind, member: kind === 'start' ? n : String(e.member)})
+          }
+          return out
+        },
+      }
+      return runProcedure(sys, p, run, progress)
+    },
+    progress,
+  )
+}
+
 /**
  * What tracing costs (issue 14: CPU per node with `--trace` at most 1.3x without): the same dtk
  * cluster started without and with a trace directory, in alternating order (off, on, on, off),
  * each left steady, then CPU and RSS sampled over the same window. Returns per-round figures.
  */
-export async function runTraceCost(p: Params, rounds: boolean[], progress: (line: string) => void): Promise<{traced: boolean; cpuPct: number; rssMiB: number; traceBytes: number}[]> {
+async function runTraceCost(p: Params, rounds: boolean[], progress: (line: string) => void): Promise<{traced: boolean; cpuPct: number; rssMiB: number; traceBytes: number}[]> {
   const out: {traced: boolean; cpuPct: number; rssMiB: number; traceBytes: number}[] = []
   for (const traced of rounds) {
-    const stateDir = mkdtempSync(join(tmpdir(), 'dtk-bench-trace-'))
-    const traceDir = join(stateDir, 'traces')
-    const ref = {stateDir, name: 'bench-trace'}
-    let upCalled = false
-    try {
-      progress(`dtk tracing ${traced ? 'on' : 'off'}: starting ${p.n} nodes`)
-      upCalled = true
-      await cluster.up({
-        ...ref,
-        nodes: p.n,
-        role: 'gossip',
-        host: HOST,
-        nodeArgs: ['--detector', 'swim', '--profile', 'lan'],
-        waitMs: 120_000,
-        ...(traced ? {traceDir} : {}),
-      })
-      const pids = cluster.status(ref).map((v) => v.pid!)
-      await sleep(p.steadyMs)
-      const cost = await sampleCost(pids, p.cpuMs)
-      const traceBytes = traced ? readdirSync(traceDir).reduce((a, f) => a + statSync(join(traceDir, f)).size, 0) : 0
-      progress(`dtk tracing ${traced ? 'on' : 'off'}: CPU ${cost.cpuPct.toFixed(3)} % of a core, RSS ${cost.rssMiB.toFixed(1)} MiB per node${traced ? `, ${(traceBytes / 1048576).toFixed(1)} MiB of traces` : ''}`)
-      out.push({traced, cpuPct: cost.cpuPct, rssMiB: cost.rssMiB, traceBytes})
-    } finally {
-      if (upCalled) {
-        try {
-          await cluster.down({...ref, purge: true, graceMs: 3000})
-        } catch {
-          // up failed and already stopped what it started
-        }
-      }
-      rmSync(stateDir, {recursive: true, force: true, maxRetries: 10, retryDelay: 200})
-    }
+    const label = `dtk tracing ${traced ? 'on' : 'off'}`
+    const r = await withDtkCluster(
+      p,
+      label,
+      traced ? 'traces' : undefined,
+      async (ref, stateDir) => {
+        const pids = cluster.status(ref).map((v) => v.pid!)
+        await sleep(p.steadyMs)
+        const cost = await sampleCost(pids, p.cpuMs)
+        const dir = join(stateDir, 'traces')
+        const traceBytes = traced ? readdirSync(dir).reduce((a, f) => a + statSync(join(dir, f)).size, 0) : 0
+        progress(`${label}: CPU ${cost.cpuPct.toFixed(3)} % of a core, RSS ${cost.rssMiB.toFixed(1)} MiB per node${traced ? `, ${(traceBytes / 1048576).toFixed(1)} MiB of traces` : ''}`)
+        return {traced, cpuPct: cost.cpuPct, rssMiB: cost.rssMiB, traceBytes}
+      },
+      progress,
+    )
+    out.push(r)
   }
   return out
 }
@@ -586,8 +585,8 @@ export default async function gossipReal(opts: SuiteOptions): Promise<SuiteResul
     dtk: side('dtk --trace', onCpu, '% of a core', {'trace MiB per node per minute': (mean(on.map((r) => r.traceBytes)) / n / 1048576) * (60_000 / ((quick ? 3000 : 10_000) + p.cpuMs)), 'RSS MiB': mean(on.map((r) => r.rssMiB))}),
     baseline: side('dtk', offCpu, '% of a core', {'RSS MiB': mean(off.map((r) => r.rssMiB))}),
     ratio: offCpu / onCpu,
-    goal: 'tracing costs at most 1.3x the CPU (ratio >= 0.77)',
-    met: onCpu <= 1.3 * offCpu,
+    // A quick run's 10 nodes over 3 s read a few clock ticks each: context, not a verdict.
+    ...(quick ? {} : {goal: 'tracing costs at most 1.3x the CPU (ratio >= 0.77)', met: onCpu <= 1.3 * offCpu}),
   } as Comparison)
   if (quick) notes.push('quick run: N=10, K=2, steady 5 s, CPU over 3 s; the absolute goals are written for N = 50')
   return {suite: 'gossip-real', comparisons, figures, notes}

@@ -1,7 +1,8 @@
 import {normalizeConfig, weightOf, type NormalConfig, type RingConfig} from './config.js'
 import {Continuum} from './continuum.js'
 import {md5Bytes, md5Out, md5String} from './md5.js'
-import {Placement} from './placement.js'
+import {ContinuumPlacement} from './on-continuum.js'
+import type {Placement} from './placement.js'
 
 /**
  * libketama's ring (Last.fm, 2007), as the npm `hashring` package 3.x builds it, so that a ketama
@@ -19,7 +20,7 @@ import {Placement} from './placement.js'
  * Removing a server hands its arcs to the next points' owners, as on any ring; when N changes,
  * every server's digest count is recomputed, which for most N leaves it at 40 but not for all.
  */
-export class KetamaPlacement extends Placement {
+export class KetamaPlacement extends ContinuumPlacement {
   readonly algo = 'ketama' as const
   readonly continuum: Continuum
 
@@ -48,19 +49,6 @@ export class KetamaPlacement extends Placement {
 
   protected override hashKeyBytes(b: Uint8Array, start: number, end: number): void {
     this.kh = md5Bytes(b, start, end)
-  }
-
-  protected pick(): number {
-    const c = this.continuum
-    return c.owners[c.find(this.kh)]!
-  }
-
-  protected pickN(r: number, out: number[]): void {
-    this.continuum.distinctFrom(this.continuum.find(this.kh), r, out)
-  }
-
-  memoryBytes(): number {
-    return this.continuum.memoryBytes()
   }
 
   protected rebuild(config: RingConfig): Placement {

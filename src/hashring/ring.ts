@@ -1,7 +1,8 @@
 import {normalizeConfig, weightOf, type NormalConfig, type RingConfig} from './config.js'
 import {Continuum} from './continuum.js'
 import {murmur3String} from './murmur3.js'
-import {Placement} from './placement.js'
+import {ContinuumPlacement} from './on-continuum.js'
+import type {Placement} from './placement.js'
 
 /**
  * Consistent hashing with virtual nodes (Karger et al., STOC 1997; Dynamo's ring): every node
@@ -14,26 +15,13 @@ import {Placement} from './placement.js'
  * Colliding points are ordered by node id, so the ring depends on the node set, not the order
  * the nodes were listed in.
  */
-export class RingPlacement extends Placement {
+export class RingPlacement extends ContinuumPlacement {
   readonly algo = 'ring' as const
   readonly continuum: Continuum
 
   constructor(config: NormalConfig) {
     super(config)
     this.continuum = ringContinuum(config)
-  }
-
-  protected pick(): number {
-    const c = this.continuum
-    return c.owners[c.find(this.kh)]!
-  }
-
-  protected pickN(r: number, out: number[]): void {
-    this.continuum.distinctFrom(this.continuum.find(this.kh), r, out)
-  }
-
-  memoryBytes(): number {
-    return this.continuum.memoryBytes()
   }
 
   protected rebuild(config: RingConfig): Placement {

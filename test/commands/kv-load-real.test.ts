@@ -1,21 +1,12 @@
 import {spawn} from 'node:child_process'
-import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {dtk, killAllUnder, runJs, tempDir, upOnLowPorts, waitFor} from '../helpers/cli.js'
+import {dtk, jsonlLines, killAllUnder, runJs, tempDir, upOnLowPorts, waitFor} from '../helpers/cli.js'
 
 type Event = {process: number; type: 'invoke' | 'ok' | 'fail' | 'info'; f: string; key: string; value: unknown; time: number}
 
-function events(file: string): Event[] {
-  if (!existsSync(file)) return []
-  const text = readFileSync(file, 'utf8')
-  // Only whole lines: the load may be writing the next batch.
-  return text
-    .slice(0, text.lastIndexOf('\n') + 1)
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Event)
-}
+/** Only whole lines: the load may be writing the next batch. */
+const events = (file: string): Event[] => jsonlLines<Event>(file)
 
 /**
  * `dtk kv` against a real `kv-local` node (the kv core on the node host, writes fsync'd before

@@ -145,3 +145,17 @@ export async function upOnLowPorts(run: (...args: string[]) => Promise<CliResult
   }
   return r!
 }
+
+/**
+ * The whole lines of a JSONL file another process may still be appending to (a history, an
+ * event log), parsed; a partly written last line is left for the next read. No file: none.
+ */
+export function jsonlLines<T>(file: string): T[] {
+  if (!existsSync(file)) return []
+  const text = readFileSync(file, 'utf8')
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T)
+}

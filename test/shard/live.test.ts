@@ -1,9 +1,9 @@
 import {spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, readFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {fillKeys, Reader} from '../../bench/ring-live.js'
-import {alive, dtk, killAllUnder, runJs, tempDir, waitFor} from '../helpers/cli.js'
+import {alive, dtk, jsonlLines, killAllUnder, runJs, tempDir, waitFor} from '../helpers/cli.js'
 
 /**
  * Live rebalancing on real processes (docs/shard.md, "On real processes"; issue 16's "Must
@@ -17,15 +17,7 @@ const NAME = 'live'
 
 type HistoryLine = {process: number; type: 'invoke' | 'ok' | 'fail' | 'info'; f: string; key: string; value: unknown}
 
-function lines<T>(file: string): T[] {
-  if (!existsSync(file)) return []
-  const text = readFileSync(file, 'utf8')
-  return text
-    .slice(0, text.lastIndexOf('\n') + 1)
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as T)
-}
+const lines = jsonlLines
 
 describe('live rebalancing of a shard cluster on real processes', () => {
   let stateDir: string
